@@ -1,0 +1,56 @@
+/*
+ * liblium-core: formatting of sizes, prices, spans and GPU names.
+ */
+#ifndef LIUM_CORE_FORMAT_H
+#define LIUM_CORE_FORMAT_H
+
+#include "buf.h"
+#include "common.h"
+#include "error.h"
+
+LIUM_BEGIN_DECLS
+
+/** Decimal byte size: `512 B`, `9.8 GB`, `1.2 TB` (1 GB = 1e9 bytes). */
+LIUM_CORE_EXPORT lium_status lium_format_bytes(uint64_t bytes, lium_buf *out);
+
+/** Binary byte size: `512 B`, `1.5 GiB`. */
+LIUM_CORE_EXPORT lium_status lium_format_bytes_iec(uint64_t bytes, lium_buf *out);
+
+/** A price in USD with two decimals: `$2.10`; negative prices keep the sign. */
+LIUM_CORE_EXPORT lium_status lium_format_price(double usd, lium_buf *out);
+
+/**
+ * An uptime or age the way `lium ps` shows it: `<m>m` under an hour,
+ * `<h.h>h` under a day, else `<d.d>d`.
+ */
+LIUM_CORE_EXPORT lium_status lium_format_span(int64_t seconds, lium_buf *out);
+
+/**
+ * Parse a size with an optional unit: `80`, `80GB`, `1.5TB`, `512MiB`, for
+ * filters.  Units B, KB, MB, GB, TB (decimal) and KiB, MiB, GiB, TiB; the
+ * result is in the given default unit's multiples of bytes.
+ *
+ * @param[in]  text   e.g. "2TB"
+ * @param[out] bytes  the size in bytes
+ */
+LIUM_CORE_EXPORT lium_status lium_parse_bytes(const char *text, double *bytes,
+                                              lium_error *err);
+
+/**
+ * The short GPU type of a machine name, the way the official client derives
+ * it: "NVIDIA GeForce RTX 4090" -> "RTX4090", "NVIDIA H100 80GB HBM3" ->
+ * "H100", "NVIDIA RTX A6000" -> "A6000", "GH200" -> "H200"; otherwise the
+ * last word; an empty name gives "Unknown".
+ *
+ * @param[in]  machine_name  may be NULL (gives "Unknown")
+ * @param[out] out           the type, truncated to outsz - 1 bytes
+ * @param[in]  outsz         size of out
+ * @return 1 when one of the GPU rules matched, 0 when the last-word fallback
+ *         (or "Unknown") was used.
+ */
+LIUM_CORE_EXPORT int lium_gpu_type_extract(const char *machine_name, char *out,
+                                           size_t outsz);
+
+LIUM_END_DECLS
+
+#endif /* LIUM_CORE_FORMAT_H */
