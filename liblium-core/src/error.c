@@ -87,7 +87,7 @@ lium_status lium_error_set(lium_error *err, lium_status code, const char *fmt, .
 lium_status lium_error_prefix(lium_error *err, const char *fmt, ...)
 {
 	char prefix[LIUM_ERROR_MESSAGE_MAX];
-	char old[LIUM_ERROR_MESSAGE_MAX];
+	char joined[2 * LIUM_ERROR_MESSAGE_MAX + 2];
 	va_list ap;
 
 	if (!err)
@@ -95,10 +95,11 @@ lium_status lium_error_prefix(lium_error *err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
-	memcpy(old, err->message, sizeof(old));
-	if (old[0])
-		snprintf(err->message, sizeof(err->message), "%s: %s", prefix, old);
+	if (err->message[0])
+		snprintf(joined, sizeof(joined), "%s: %s", prefix, err->message);
 	else
-		snprintf(err->message, sizeof(err->message), "%s", prefix);
+		snprintf(joined, sizeof(joined), "%s", prefix);
+	memcpy(err->message, joined, sizeof(err->message) - 1);
+	err->message[sizeof(err->message) - 1] = '\0';
 	return err->code;
 }

@@ -49,8 +49,8 @@ static int rule_rtx(const char *name, char *out, size_t outsz)
 /* Rule 2: H/B/L + 2-3 digits + optional S; rule 3: A + 2-4 digits.  Like a
  * regex search, the first position where the pattern matches wins; the
  * digit run is greedy within its bounds. */
-static int rule_letter(const char *name, const char *letters, size_t min, size_t max,
-                       int allow_s, char *out, size_t outsz)
+static int rule_letter(const char *name, const char *letters, size_t min, size_t max, int allow_s,
+		       char *out, size_t outsz)
 {
 	size_t i;
 
@@ -66,7 +66,7 @@ static int rule_letter(const char *name, const char *letters, size_t min, size_t
 			n = max;
 		if (allow_s && upper(name[i + 1 + n]) == 'S')
 			snprintf(out, outsz, "%c%.*s%c", name[i], (int)n, name + i + 1,
-			         name[i + 1 + n]);
+				 name[i + 1 + n]);
 		else
 			snprintf(out, outsz, "%c%.*s", name[i], (int)n, name + i + 1);
 		return 1;

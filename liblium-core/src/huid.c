@@ -7,21 +7,21 @@
 
 #include "lium/core/huid.h"
 
-static const char *const adj10[10] = {"swift",  "brave",  "calm",   "eager", "gentle",
-                                      "cosmic", "golden", "lunar",  "zesty", "noble"};
+static const char *const adj10[10] = {"swift",  "brave",  "calm",  "eager", "gentle",
+				      "cosmic", "golden", "lunar", "zesty", "noble"};
 static const char *const noun10[10] = {"hawk",  "lion",  "eagle",  "fox",   "wolf",
-                                       "shark", "raven", "matrix", "comet", "orbit"};
+				       "shark", "raven", "matrix", "comet", "orbit"};
 
-static const char *const adj30[30] = {
-	"swift", "silent", "brave",   "bright",  "calm",   "clever", "eager",   "fierce",
-	"gentle", "grand", "happy",   "jolly",   "kind",   "lively", "merry",   "noble",
-	"proud", "silly",  "witty",   "zesty",   "cosmic", "digital", "electric", "frozen",
-	"golden", "hydro", "iron",    "laser",   "lunar",  "solar"};
-static const char *const noun30[30] = {
-	"hawk",   "lion",  "tiger",  "eagle",  "fox",    "wolf",   "shark",  "viper",
-	"cobra",  "falcon", "jaguar", "leopard", "lynx",  "panther", "puma",  "cougar",
-	"condor", "raven", "photon", "quasar", "vector", "matrix", "cipher", "pixel",
-	"comet",  "nebula", "nova",  "orbit",  "axiom",  "sphinx"};
+static const char *const adj30[30] = {"swift",  "silent", "brave",  "bright",  "calm",     "clever",
+				      "eager",  "fierce", "gentle", "grand",   "happy",    "jolly",
+				      "kind",   "lively", "merry",  "noble",   "proud",    "silly",
+				      "witty",  "zesty",  "cosmic", "digital", "electric", "frozen",
+				      "golden", "hydro",  "iron",   "laser",   "lunar",    "solar"};
+static const char *const noun30[30] = {"hawk",   "lion",    "tiger",  "eagle",  "fox",    "wolf",
+				       "shark",  "viper",   "cobra",  "falcon", "jaguar", "leopard",
+				       "lynx",   "panther", "puma",   "cougar", "condor", "raven",
+				       "photon", "quasar",  "vector", "matrix", "cipher", "pixel",
+				       "comet",  "nebula",  "nova",   "orbit",  "axiom",  "sphinx"};
 
 static unsigned int hex4(const char *h)
 {
@@ -45,12 +45,12 @@ char *lium_huid_variant_of(const char *id, lium_huid_variant variant, char out[L
 
 	if (!id || !id[0]) {
 		snprintf(out, LIUM_HUID_MAX, "%s",
-		         variant == LIUM_HUID_LEGACY30 ? "invalid-id-huid" : "invalid");
+			 variant == LIUM_HUID_LEGACY30 ? "invalid-id-huid" : "invalid");
 		return out;
 	}
 	lium_md5_hex(id, strlen(id), h);
-	snprintf(out, LIUM_HUID_MAX, "%s-%s-%c%c", adj[hex4(h) % words],
-	         noun[hex4(h + 4) % words], h[30], h[31]);
+	snprintf(out, LIUM_HUID_MAX, "%s-%s-%c%c", adj[hex4(h) % words], noun[hex4(h + 4) % words],
+		 h[30], h[31]);
 	return out;
 }
 

@@ -266,78 +266,78 @@ static void invoice_fini(lium_invoice *inv)
 
 /* --- generic object and list code, instantiated per type --------------- */
 
-#define DEFINE_OBJECT(T)                                                       \
-	static lium_##T *T##_alloc(void)                                       \
-	{                                                                      \
-		lium_##T *o = lium_calloc(1, sizeof(*o));                      \
-		if (o)                                                         \
-			T##_init(o);                                           \
-		return o;                                                      \
-	}                                                                      \
-	static void T##_release(lium_##T *o)                                   \
-	{                                                                      \
-		if (!o)                                                        \
-			return;                                                \
-		T##_fini(o);                                                   \
-		lium_free(o);                                                  \
+#define DEFINE_OBJECT(T)                                  \
+	static lium_##T *T##_alloc(void)                  \
+	{                                                 \
+		lium_##T *o = lium_calloc(1, sizeof(*o)); \
+		if (o)                                    \
+			T##_init(o);                      \
+		return o;                                 \
+	}                                                 \
+	static void T##_release(lium_##T *o)              \
+	{                                                 \
+		if (!o)                                   \
+			return;                           \
+		T##_fini(o);                              \
+		lium_free(o);                             \
 	}
 
-#define DEFINE_STANDALONE(T)                                                   \
-	lium_status lium_##T##_new(lium_##T **out)                             \
-	{                                                                      \
-		if (!out)                                                      \
-			return LIUM_EINVAL;                                    \
-		*out = T##_alloc();                                            \
-		return *out ? LIUM_OK : LIUM_ENOMEM;                           \
-	}                                                                      \
-	void lium_##T##_free(lium_##T *o)                                      \
-	{                                                                      \
-		T##_release(o);                                                \
+#define DEFINE_STANDALONE(T)                         \
+	lium_status lium_##T##_new(lium_##T **out)   \
+	{                                            \
+		if (!out)                            \
+			return LIUM_EINVAL;          \
+		*out = T##_alloc();                  \
+		return *out ? LIUM_OK : LIUM_ENOMEM; \
+	}                                            \
+	void lium_##T##_free(lium_##T *o)            \
+	{                                            \
+		T##_release(o);                      \
 	}
 
-#define DEFINE_LIST(T)                                                         \
-	lium_status lium_##T##_list_new(lium_##T##_list **out)                 \
-	{                                                                      \
-		if (!out)                                                      \
-			return LIUM_EINVAL;                                    \
-		*out = lium_calloc(1, sizeof(**out));                          \
-		return *out ? LIUM_OK : LIUM_ENOMEM;                           \
-	}                                                                      \
-	lium_status lium_##T##_list_add(lium_##T##_list *list, lium_##T **out) \
-	{                                                                      \
-		lium_##T *o;                                                   \
-		if (out)                                                       \
-			*out = NULL;                                           \
-		if (!list)                                                     \
-			return LIUM_EINVAL;                                    \
-		if (list->count == list->capacity) {                           \
-			size_t cap = list->capacity ? list->capacity * 2 : 8;  \
-			lium_##T **items;                                      \
-			if (cap > (size_t)-1 / sizeof(*items))                 \
-				return LIUM_ENOMEM;                            \
+#define DEFINE_LIST(T)                                                           \
+	lium_status lium_##T##_list_new(lium_##T##_list **out)                   \
+	{                                                                        \
+		if (!out)                                                        \
+			return LIUM_EINVAL;                                      \
+		*out = lium_calloc(1, sizeof(**out));                            \
+		return *out ? LIUM_OK : LIUM_ENOMEM;                             \
+	}                                                                        \
+	lium_status lium_##T##_list_add(lium_##T##_list *list, lium_##T **out)   \
+	{                                                                        \
+		lium_##T *o;                                                     \
+		if (out)                                                         \
+			*out = NULL;                                             \
+		if (!list)                                                       \
+			return LIUM_EINVAL;                                      \
+		if (list->count == list->capacity) {                             \
+			size_t cap = list->capacity ? list->capacity * 2 : 8;    \
+			lium_##T **items;                                        \
+			if (cap > (size_t)-1 / sizeof(*items))                   \
+				return LIUM_ENOMEM;                              \
 			items = lium_realloc(list->items, cap * sizeof(*items)); \
-			if (!items)                                            \
-				return LIUM_ENOMEM;                            \
-			list->items = items;                                   \
-			list->capacity = cap;                                  \
-		}                                                              \
-		o = T##_alloc();                                               \
-		if (!o)                                                        \
-			return LIUM_ENOMEM;                                    \
-		list->items[list->count++] = o;                                \
-		if (out)                                                       \
-			*out = o;                                              \
-		return LIUM_OK;                                                \
-	}                                                                      \
-	void lium_##T##_list_free(lium_##T##_list *list)                       \
-	{                                                                      \
-		size_t i;                                                      \
-		if (!list)                                                     \
-			return;                                                \
-		for (i = 0; i < list->count; i++)                              \
-			T##_release(list->items[i]);                           \
-		lium_free(list->items);                                        \
-		lium_free(list);                                               \
+			if (!items)                                              \
+				return LIUM_ENOMEM;                              \
+			list->items = items;                                     \
+			list->capacity = cap;                                    \
+		}                                                                \
+		o = T##_alloc();                                                 \
+		if (!o)                                                          \
+			return LIUM_ENOMEM;                                      \
+		list->items[list->count++] = o;                                  \
+		if (out)                                                         \
+			*out = o;                                                \
+		return LIUM_OK;                                                  \
+	}                                                                        \
+	void lium_##T##_list_free(lium_##T##_list *list)                         \
+	{                                                                        \
+		size_t i;                                                        \
+		if (!list)                                                       \
+			return;                                                  \
+		for (i = 0; i < list->count; i++)                                \
+			T##_release(list->items[i]);                             \
+		lium_free(list->items);                                          \
+		lium_free(list);                                                 \
 	}
 
 DEFINE_OBJECT(executor)
@@ -426,9 +426,9 @@ lium_pod_state lium_pod_state_parse(const char *status)
 		const char *name;
 		lium_pod_state state;
 	} states[] = {
-		{"PENDING", LIUM_POD_PENDING},   {"STARTING", LIUM_POD_STARTING},
-		{"RUNNING", LIUM_POD_RUNNING},   {"STOPPED", LIUM_POD_STOPPED},
-		{"FAILED", LIUM_POD_FAILED},     {"DELETING", LIUM_POD_DELETING},
+		{"PENDING", LIUM_POD_PENDING}, {"STARTING", LIUM_POD_STARTING},
+		{"RUNNING", LIUM_POD_RUNNING}, {"STOPPED", LIUM_POD_STOPPED},
+		{"FAILED", LIUM_POD_FAILED},   {"DELETING", LIUM_POD_DELETING},
 	};
 	size_t i;
 
@@ -475,8 +475,7 @@ void lium_pod_finish(lium_pod *p)
 
 int lium_pod_is_ready(const lium_pod *p)
 {
-	return p && p->state == LIUM_POD_RUNNING && p->ssh_connect_cmd &&
-	       p->ssh_connect_cmd[0];
+	return p && p->state == LIUM_POD_RUNNING && p->ssh_connect_cmd && p->ssh_connect_cmd[0];
 }
 
 unsigned int lium_pod_external_port(const lium_pod *p, unsigned int internal_port)
@@ -515,22 +514,22 @@ lium_executor *lium_executor_list_find(const lium_executor_list *list, const cha
 
 /* id, then name, then HUID: a name that looks like someone else's HUID
  * still finds the pod the user named. */
-#define FIND_ID_NAME_HUID(T)                                                   \
+#define FIND_ID_NAME_HUID(T)                                                         \
 	lium_##T *lium_##T##_list_find(const lium_##T##_list *list, const char *key) \
-	{                                                                      \
-		size_t i;                                                      \
-		if (!list || !key)                                             \
-			return NULL;                                           \
-		for (i = 0; i < list->count; i++)                              \
-			if (eq(list->items[i]->id, key))                       \
-				return list->items[i];                         \
-		for (i = 0; i < list->count; i++)                              \
-			if (eq(list->items[i]->name, key))                     \
-				return list->items[i];                         \
-		for (i = 0; i < list->count; i++)                              \
-			if (eq(list->items[i]->huid, key))                     \
-				return list->items[i];                         \
-		return NULL;                                                   \
+	{                                                                            \
+		size_t i;                                                            \
+		if (!list || !key)                                                   \
+			return NULL;                                                 \
+		for (i = 0; i < list->count; i++)                                    \
+			if (eq(list->items[i]->id, key))                             \
+				return list->items[i];                               \
+		for (i = 0; i < list->count; i++)                                    \
+			if (eq(list->items[i]->name, key))                           \
+				return list->items[i];                               \
+		for (i = 0; i < list->count; i++)                                    \
+			if (eq(list->items[i]->huid, key))                           \
+				return list->items[i];                               \
+		return NULL;                                                         \
 	}
 
 FIND_ID_NAME_HUID(pod)
@@ -553,7 +552,7 @@ lium_ssh_key *lium_ssh_key_list_find(const lium_ssh_key_list *list, const char *
 }
 
 lium_status lium_schedules_from_pods(const lium_pod_list *pods, lium_schedule_list **out,
-                                     lium_error *err)
+				     lium_error *err)
 {
 	lium_schedule_list *list = NULL;
 	lium_status st;

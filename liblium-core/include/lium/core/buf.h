@@ -25,7 +25,10 @@ typedef struct lium_buf {
 } lium_buf;
 
 /** Static initialiser for an empty buffer. */
-#define LIUM_BUF_INIT {NULL, 0, 0}
+#define LIUM_BUF_INIT      \
+	{                  \
+		NULL, 0, 0 \
+	}
 
 /** Make room for `extra` more bytes (plus the terminator). */
 LIUM_CORE_EXPORT lium_status lium_buf_grow(lium_buf *buf, size_t extra);

@@ -14,9 +14,9 @@
  * version script, `lium_*`) are visible to programs.
  */
 #if defined(__GNUC__) || defined(__clang__)
-#define LIUM_CORE_EXPORT __attribute__((visibility("default")))
+#define LIUM_CORE_EXPORT            __attribute__((visibility("default")))
 #define LIUM_PRINTF_LIKE(fmt, args) __attribute__((format(printf, fmt, args)))
-#define LIUM_WARN_UNUSED __attribute__((warn_unused_result))
+#define LIUM_WARN_UNUSED            __attribute__((warn_unused_result))
 #else
 #define LIUM_CORE_EXPORT
 #define LIUM_PRINTF_LIKE(fmt, args)
@@ -25,7 +25,7 @@
 
 #ifdef __cplusplus
 #define LIUM_BEGIN_DECLS extern "C" {
-#define LIUM_END_DECLS }
+#define LIUM_END_DECLS   }
 #else
 #define LIUM_BEGIN_DECLS
 #define LIUM_END_DECLS

@@ -104,14 +104,12 @@ LIUM_CORE_EXPORT void lium_error_clear(lium_error *err);
  * @param[in]  fmt   printf-style format
  * @return code
  */
-LIUM_CORE_EXPORT lium_status lium_error_set(lium_error *err, lium_status code,
-                                            const char *fmt, ...)
+LIUM_CORE_EXPORT lium_status lium_error_set(lium_error *err, lium_status code, const char *fmt, ...)
 	LIUM_PRINTF_LIKE(3, 4);
 
 /** va_list variant of lium_error_set(). */
-LIUM_CORE_EXPORT lium_status lium_error_setv(lium_error *err, lium_status code,
-                                             const char *fmt, va_list ap)
-	LIUM_PRINTF_LIKE(3, 0);
+LIUM_CORE_EXPORT lium_status lium_error_setv(lium_error *err, lium_status code, const char *fmt,
+					     va_list ap) LIUM_PRINTF_LIKE(3, 0);
 
 /**
  * Prepend context to an existing message: "what: <old message>".  Useful when

@@ -35,7 +35,7 @@ typedef struct lium_filter lium_filter;
  * @return LIUM_OK, LIUM_EPARSE, LIUM_EINVAL, LIUM_ENOMEM
  */
 LIUM_CORE_EXPORT lium_status lium_filter_parse(lium_filter **out, const char *expr,
-                                               lium_error *err);
+					       lium_error *err);
 
 /** Whether an offer satisfies every condition.  Thread-safe. */
 LIUM_CORE_EXPORT int lium_filter_match(const lium_filter *filter, const lium_executor *e);

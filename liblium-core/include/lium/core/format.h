@@ -33,8 +33,7 @@ LIUM_CORE_EXPORT lium_status lium_format_span(int64_t seconds, lium_buf *out);
  * @param[in]  text   e.g. "2TB"
  * @param[out] bytes  the size in bytes
  */
-LIUM_CORE_EXPORT lium_status lium_parse_bytes(const char *text, double *bytes,
-                                              lium_error *err);
+LIUM_CORE_EXPORT lium_status lium_parse_bytes(const char *text, double *bytes, lium_error *err);
 
 /**
  * The short GPU type of a machine name, the way the official client derives
@@ -48,8 +47,7 @@ LIUM_CORE_EXPORT lium_status lium_parse_bytes(const char *text, double *bytes,
  * @return 1 when one of the GPU rules matched, 0 when the last-word fallback
  *         (or "Unknown") was used.
  */
-LIUM_CORE_EXPORT int lium_gpu_type_extract(const char *machine_name, char *out,
-                                           size_t outsz);
+LIUM_CORE_EXPORT int lium_gpu_type_extract(const char *machine_name, char *out, size_t outsz);
 
 LIUM_END_DECLS
 

@@ -34,7 +34,7 @@ LIUM_CORE_EXPORT char *lium_huid(const char *id, char out[LIUM_HUID_MAX]);
 
 /** lium_huid() with a chosen word list. */
 LIUM_CORE_EXPORT char *lium_huid_variant_of(const char *id, lium_huid_variant variant,
-                                            char out[LIUM_HUID_MAX]);
+					    char out[LIUM_HUID_MAX]);
 
 /**
  * Whether a string has the shape of a HUID: `word-word-xx` with lower-case

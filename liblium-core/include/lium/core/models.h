@@ -36,38 +36,38 @@ typedef struct lium_location {
 
 /** An offer: one rentable executor ("node"), as GET /executors lists it. */
 typedef struct lium_executor {
-	char *id;                  /**< UUID */
-	char huid[LIUM_HUID_MAX];  /**< human-readable id computed from id */
-	char *machine_name;        /**< "NVIDIA H100 80GB HBM3" */
-	char *gpu_type;            /**< short type: "H100", "RTX4090", "A6000" */
-	char *gpu_model;           /**< specs.gpu.details[0].name, or NULL */
-	unsigned int gpu_count;    /**< GPUs (default 1) */
-	double vram_gb;            /**< VRAM per GPU, GiB (capacity MiB / 1024) */
-	double ram_gb;             /**< host RAM, GiB */
-	double disk_gb;            /**< disk, GiB */
-	unsigned int cpu_count;    /**< CPU cores (specs.cpu.count) */
-	char *cpu_model;           /**< specs.cpu.model */
-	double net_down_mbps;      /**< effective download speed, Mbps */
-	double net_up_mbps;        /**< effective upload speed, Mbps */
-	double spec_down_mbps;     /**< specs.network.download_speed, Mbps */
-	double spec_up_mbps;       /**< specs.network.upload_speed, Mbps */
-	double pcie_speed;         /**< details[0].pcie_speed, MB/s */
-	double memory_bandwidth;   /**< details[0].memory_speed, GB/s */
-	double tflops;             /**< details[0].graphics_speed */
-	double max_cuda_version;   /**< e.g. 12.8; 0 when unknown */
-	char *cuda_version;        /**< details[0].cuda, e.g. "12.8", or NULL */
-	char *driver_version;      /**< specs.gpu.driver, or NULL */
+	char *id;                 /**< UUID */
+	char huid[LIUM_HUID_MAX]; /**< human-readable id computed from id */
+	char *machine_name;       /**< "NVIDIA H100 80GB HBM3" */
+	char *gpu_type;           /**< short type: "H100", "RTX4090", "A6000" */
+	char *gpu_model;          /**< specs.gpu.details[0].name, or NULL */
+	unsigned int gpu_count;   /**< GPUs (default 1) */
+	double vram_gb;           /**< VRAM per GPU, GiB (capacity MiB / 1024) */
+	double ram_gb;            /**< host RAM, GiB */
+	double disk_gb;           /**< disk, GiB */
+	unsigned int cpu_count;   /**< CPU cores (specs.cpu.count) */
+	char *cpu_model;          /**< specs.cpu.model */
+	double net_down_mbps;     /**< effective download speed, Mbps */
+	double net_up_mbps;       /**< effective upload speed, Mbps */
+	double spec_down_mbps;    /**< specs.network.download_speed, Mbps */
+	double spec_up_mbps;      /**< specs.network.upload_speed, Mbps */
+	double pcie_speed;        /**< details[0].pcie_speed, MB/s */
+	double memory_bandwidth;  /**< details[0].memory_speed, GB/s */
+	double tflops;            /**< details[0].graphics_speed */
+	double max_cuda_version;  /**< e.g. 12.8; 0 when unknown */
+	char *cuda_version;       /**< details[0].cuda, e.g. "12.8", or NULL */
+	char *driver_version;     /**< specs.gpu.driver, or NULL */
 	lium_location location;
-	double price_per_gpu;      /**< USD per GPU-hour; 0 when unknown */
-	double price_per_hour;     /**< USD per hour for the whole machine */
-	char *status;              /**< "available", ... */
-	char *ip_address;          /**< executor_ip_address */
-	char *tier;                /**< "spot", "secure" or NULL */
-	int docker_in_docker;      /**< specs.sysbox_runtime */
-	int available_ports;       /**< specs.available_port_count; -1 unknown */
-	double uptime_minutes;     /**< uptime_in_minutes; 0 unknown */
-	char *os;                  /**< specs.os, or NULL */
-	size_t index;              /**< position in the list it came in (0-based) */
+	double price_per_gpu;  /**< USD per GPU-hour; 0 when unknown */
+	double price_per_hour; /**< USD per hour for the whole machine */
+	char *status;          /**< "available", ... */
+	char *ip_address;      /**< executor_ip_address */
+	char *tier;            /**< "spot", "secure" or NULL */
+	int docker_in_docker;  /**< specs.sysbox_runtime */
+	int available_ports;   /**< specs.available_port_count; -1 unknown */
+	double uptime_minutes; /**< uptime_in_minutes; 0 unknown */
+	char *os;              /**< specs.os, or NULL */
+	size_t index;          /**< position in the list it came in (0-based) */
 } lium_executor;
 
 /** Pod states.  LIUM_POD_OTHER covers a status string not listed here. */
@@ -100,8 +100,8 @@ typedef struct lium_template {
 	char huid[LIUM_HUID_MAX];
 	char *name;
 	char *description;
-	char *docker_image;        /**< repository without tag */
-	char *docker_image_tag;    /**< default "latest" */
+	char *docker_image;     /**< repository without tag */
+	char *docker_image_tag; /**< default "latest" */
 	char *docker_image_digest;
 	int64_t docker_image_size; /**< bytes; 0 unknown */
 	char *category;            /**< PYTORCH, UBUNTU, ... (default "general") */
@@ -115,11 +115,11 @@ typedef struct lium_template {
 	char *readme;
 	unsigned int *internal_ports;
 	size_t internal_port_count;
-	char **volumes;            /**< mount paths */
+	char **volumes; /**< mount paths */
 	size_t volume_count;
 	lium_kv *environment;
 	size_t environment_count;
-	lium_time created_at;      /**< LIUM_TIME_NONE when absent */
+	lium_time created_at; /**< LIUM_TIME_NONE when absent */
 	lium_time updated_at;
 } lium_template;
 
@@ -127,25 +127,25 @@ typedef struct lium_template {
 typedef struct lium_pod {
 	char *id;
 	char huid[LIUM_HUID_MAX];
-	char *name;                  /**< pod_name */
-	char *status;                /**< as sent, e.g. "RUNNING" */
-	lium_pod_state state;        /**< status parsed case-insensitively */
-	char *ssh_connect_cmd;       /**< "ssh root@1.2.3.4 -p 40022" or NULL */
-	lium_port_map *ports;        /**< ports_mapping, sorted by internal port */
+	char *name;            /**< pod_name */
+	char *status;          /**< as sent, e.g. "RUNNING" */
+	lium_pod_state state;  /**< status parsed case-insensitively */
+	char *ssh_connect_cmd; /**< "ssh root@1.2.3.4 -p 40022" or NULL */
+	lium_port_map *ports;  /**< ports_mapping, sorted by internal port */
 	size_t port_count;
-	double price_per_hour;       /**< pod `price`: total USD/hour */
-	lium_time created_at;        /**< LIUM_TIME_NONE when absent */
+	double price_per_hour; /**< pod `price`: total USD/hour */
+	lium_time created_at;  /**< LIUM_TIME_NONE when absent */
 	lium_time updated_at;
 	lium_time removal_scheduled_at; /**< LIUM_TIME_NONE when none */
-	char *jupyter_status;        /**< SUCCESS, FAILED, other = in progress */
+	char *jupyter_status;           /**< SUCCESS, FAILED, other = in progress */
 	char *jupyter_url;
-	lium_executor *executor;     /**< owned; NULL when the server sent none */
-	lium_template *template_;    /**< owned; NULL when none */
-	char *template_name;         /**< template.name or template_name */
-	char *executor_id;           /**< executor.id or executor_id */
-	char *gpu_name;              /**< legacy gpu_name field, or NULL */
-	unsigned int gpu_count;      /**< from executor, else legacy gpu_count */
-	size_t index;                /**< position in the list (0-based) */
+	lium_executor *executor;  /**< owned; NULL when the server sent none */
+	lium_template *template_; /**< owned; NULL when none */
+	char *template_name;      /**< template.name or template_name */
+	char *executor_id;        /**< executor.id or executor_id */
+	char *gpu_name;           /**< legacy gpu_name field, or NULL */
+	unsigned int gpu_count;   /**< from executor, else legacy gpu_count */
+	size_t index;             /**< position in the list (0-based) */
 } lium_pod;
 
 /** A storage volume. */
@@ -172,7 +172,7 @@ typedef struct lium_backup_config {
 	unsigned int backup_frequency_hours;
 	unsigned int retention_days;
 	char *backup_path;
-	int is_active;              /**< default 1 */
+	int is_active; /**< default 1 */
 	lium_time created_at;
 	lium_time updated_at;
 } lium_backup_config;
@@ -182,8 +182,8 @@ typedef struct lium_backup_log {
 	char *id;
 	char huid[LIUM_HUID_MAX];
 	char *backup_config_id;
-	char *status;               /**< COMPLETED, FAILED/ERROR, other = running */
-	double progress;            /**< 0-100 */
+	char *status;    /**< COMPLETED, FAILED/ERROR, other = running */
+	double progress; /**< 0-100 */
 	char *error_message;
 	char *backup_volume_id;
 	lium_time started_at;
@@ -221,7 +221,7 @@ typedef struct lium_ssh_key {
 typedef struct lium_user {
 	char *id;
 	char *email;
-	double balance;             /**< USD */
+	double balance; /**< USD */
 	char *stripe_customer_id;
 } lium_user;
 
@@ -236,8 +236,8 @@ typedef struct lium_schedule {
 
 /** An entry of GET /machines. */
 typedef struct lium_machine {
-	char *name;                 /**< full machine name */
-	char *gpu_type;             /**< short type extracted from the name */
+	char *name;     /**< full machine name */
+	char *gpu_type; /**< short type extracted from the name */
 } lium_machine;
 
 /** An entry of GET /executors/default-docker-image. */
@@ -252,7 +252,7 @@ typedef struct lium_estimate {
 	int is_slow_machine;
 	char *warning_message;
 	int is_cached_template;
-	int64_t docker_image_size;  /**< bytes; 0 unknown */
+	int64_t docker_image_size; /**< bytes; 0 unknown */
 } lium_estimate;
 
 /** A TMC Pay currency. */
@@ -267,11 +267,11 @@ typedef struct lium_currency {
 typedef struct lium_invoice {
 	char *invoice_id;
 	char *deposit_address;
-	char *crypto_amount;        /**< as sent (string or number rendered) */
+	char *crypto_amount; /**< as sent (string or number rendered) */
 	char *crypto_currency;
 	char *crypto_network;
 	double fiat_amount;
-	char *fiat_currency;        /**< default "USD" */
+	char *fiat_currency; /**< default "USD" */
 	char *exchange_rate;
 	char *hosted_invoice_url;
 	lium_time expires_at;
@@ -282,18 +282,17 @@ typedef struct lium_invoice {
  * list is freed.  Lookup functions return a borrowed pointer or NULL.
  */
 
-#define LIUM__DECLARE_LIST(T)                                                  \
-	typedef struct lium_##T##_list {                                       \
-		lium_##T **items; /**< the objects, in server order */        \
-		size_t count;     /**< number of objects */                   \
-		size_t capacity;  /**< allocated slots (internal) */          \
-	} lium_##T##_list;                                                     \
-	/** Create an empty list; *out is NULL on failure. */                 \
-	LIUM_CORE_EXPORT lium_status lium_##T##_list_new(lium_##T##_list **out); \
-	/** Append a zeroed object owned by the list, returned in *out. */    \
-	LIUM_CORE_EXPORT lium_status lium_##T##_list_add(lium_##T##_list *list, \
-	                                                 lium_##T **out);     \
-	/** Free the list and every object in it; NULL is ignored. */         \
+#define LIUM__DECLARE_LIST(T)                                                                    \
+	typedef struct lium_##T##_list {                                                         \
+		lium_##T **items; /**< the objects, in server order */                           \
+		size_t count;     /**< number of objects */                                      \
+		size_t capacity;  /**< allocated slots (internal) */                             \
+	} lium_##T##_list;                                                                       \
+	/** Create an empty list; *out is NULL on failure. */                                    \
+	LIUM_CORE_EXPORT lium_status lium_##T##_list_new(lium_##T##_list **out);                 \
+	/** Append a zeroed object owned by the list, returned in *out. */                       \
+	LIUM_CORE_EXPORT lium_status lium_##T##_list_add(lium_##T##_list *list, lium_##T **out); \
+	/** Free the list and every object in it; NULL is ignored. */                            \
 	LIUM_CORE_EXPORT void lium_##T##_list_free(lium_##T##_list *list);
 
 LIUM__DECLARE_LIST(executor)
@@ -378,34 +377,31 @@ LIUM_CORE_EXPORT const char *lium_pod_state_str(lium_pod_state state);
 LIUM_CORE_EXPORT int lium_pod_is_ready(const lium_pod *p);
 
 /** External port mapped to an internal one, or 0. */
-LIUM_CORE_EXPORT unsigned int lium_pod_external_port(const lium_pod *p,
-                                                     unsigned int internal_port);
+LIUM_CORE_EXPORT unsigned int lium_pod_external_port(const lium_pod *p, unsigned int internal_port);
 
 /**
  * Find an executor by exact id, then HUID (first match wins).
  * @return borrowed pointer or NULL
  */
 LIUM_CORE_EXPORT lium_executor *lium_executor_list_find(const lium_executor_list *list,
-                                                        const char *key);
+							const char *key);
 /** Find a pod by exact id, then name, then HUID.  Borrowed or NULL. */
 LIUM_CORE_EXPORT lium_pod *lium_pod_list_find(const lium_pod_list *list, const char *key);
 /** Find a template by exact id, then name, then HUID.  Borrowed or NULL. */
 LIUM_CORE_EXPORT lium_template *lium_template_list_find(const lium_template_list *list,
-                                                        const char *key);
+							const char *key);
 /** Find a volume by exact id, then name, then HUID.  Borrowed or NULL. */
-LIUM_CORE_EXPORT lium_volume *lium_volume_list_find(const lium_volume_list *list,
-                                                    const char *key);
+LIUM_CORE_EXPORT lium_volume *lium_volume_list_find(const lium_volume_list *list, const char *key);
 /** Find an SSH key by exact id, then name.  Borrowed or NULL. */
 LIUM_CORE_EXPORT lium_ssh_key *lium_ssh_key_list_find(const lium_ssh_key_list *list,
-                                                      const char *key);
+						      const char *key);
 
 /**
  * Build the schedule list from pods that have removal_scheduled_at, in pod
  * order.
  */
 LIUM_CORE_EXPORT lium_status lium_schedules_from_pods(const lium_pod_list *pods,
-                                                      lium_schedule_list **out,
-                                                      lium_error *err);
+						      lium_schedule_list **out, lium_error *err);
 
 LIUM_END_DECLS
 

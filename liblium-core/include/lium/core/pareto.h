@@ -22,10 +22,7 @@
 LIUM_BEGIN_DECLS
 
 /** Whether smaller or larger values are better. */
-typedef enum lium_direction {
-	LIUM_MINIMIZE = 0,
-	LIUM_MAXIMIZE = 1
-} lium_direction;
+typedef enum lium_direction { LIUM_MINIMIZE = 0, LIUM_MAXIMIZE = 1 } lium_direction;
 
 /** One dimension of the generic matrix. */
 typedef struct lium_pareto_dim {
@@ -50,8 +47,7 @@ typedef struct lium_pareto_dim {
  * @return 1 when a dominates b, else 0
  */
 LIUM_CORE_EXPORT int lium_pareto_dominates(const double *a, const double *b, size_t m,
-                                           const lium_pareto_dim *dims,
-                                           uint32_t *better_mask);
+					   const lium_pareto_dim *dims, uint32_t *better_mask);
 
 /**
  * Non-dominated layers of n rows.
@@ -67,9 +63,8 @@ LIUM_CORE_EXPORT int lium_pareto_dominates(const double *a, const double *b, siz
  * @return LIUM_OK, LIUM_EINVAL, LIUM_ENOMEM
  */
 LIUM_CORE_EXPORT lium_status lium_pareto_layers(const double *values, size_t n, size_t m,
-                                                const lium_pareto_dim *dims,
-                                                uint32_t max_layer, uint32_t *layer,
-                                                lium_error *err);
+						const lium_pareto_dim *dims, uint32_t max_layer,
+						uint32_t *layer, lium_error *err);
 
 /**
  * The frontier: indices of the non-dominated rows, ascending.
@@ -78,9 +73,8 @@ LIUM_CORE_EXPORT lium_status lium_pareto_layers(const double *values, size_t n, 
  * @param[out] count    number written
  */
 LIUM_CORE_EXPORT lium_status lium_pareto_frontier(const double *values, size_t n, size_t m,
-                                                  const lium_pareto_dim *dims,
-                                                  size_t *indices, size_t *count,
-                                                  lium_error *err);
+						  const lium_pareto_dim *dims, size_t *indices,
+						  size_t *count, lium_error *err);
 
 /**
  * One row that dominates row `target`, preferring one on the frontier.
@@ -89,29 +83,27 @@ LIUM_CORE_EXPORT lium_status lium_pareto_frontier(const double *values, size_t n
  * @param[out] better_mask  may be NULL; dims on which it is better
  * @return LIUM_OK, or LIUM_ENOTFOUND when target is on the frontier
  */
-LIUM_CORE_EXPORT lium_status lium_pareto_find_dominator(const double *values, size_t n,
-                                                        size_t m,
-                                                        const lium_pareto_dim *dims,
-                                                        size_t target, size_t *dominator,
-                                                        uint32_t *better_mask,
-                                                        lium_error *err);
+LIUM_CORE_EXPORT lium_status lium_pareto_find_dominator(const double *values, size_t n, size_t m,
+							const lium_pareto_dim *dims, size_t target,
+							size_t *dominator, uint32_t *better_mask,
+							lium_error *err);
 
 /** Metrics of an offer. */
 typedef enum lium_metric {
-	LIUM_METRIC_PRICE = 0,       /**< USD per GPU-hour (0 counts as +inf) */
-	LIUM_METRIC_VRAM,            /**< GiB per GPU */
-	LIUM_METRIC_TFLOPS,          /**< details[0].graphics_speed */
-	LIUM_METRIC_MEMORY_BANDWIDTH,/**< details[0].memory_speed */
-	LIUM_METRIC_RAM,             /**< GiB */
-	LIUM_METRIC_DISK,            /**< GiB */
-	LIUM_METRIC_NET_DOWN,        /**< effective Mbps */
-	LIUM_METRIC_NET_UP,          /**< effective Mbps */
-	LIUM_METRIC_PCIE,            /**< MB/s */
-	LIUM_METRIC_PRICE_TOTAL,     /**< USD per hour (0 counts as +inf) */
+	LIUM_METRIC_PRICE = 0,        /**< USD per GPU-hour (0 counts as +inf) */
+	LIUM_METRIC_VRAM,             /**< GiB per GPU */
+	LIUM_METRIC_TFLOPS,           /**< details[0].graphics_speed */
+	LIUM_METRIC_MEMORY_BANDWIDTH, /**< details[0].memory_speed */
+	LIUM_METRIC_RAM,              /**< GiB */
+	LIUM_METRIC_DISK,             /**< GiB */
+	LIUM_METRIC_NET_DOWN,         /**< effective Mbps */
+	LIUM_METRIC_NET_UP,           /**< effective Mbps */
+	LIUM_METRIC_PCIE,             /**< MB/s */
+	LIUM_METRIC_PRICE_TOTAL,      /**< USD per hour (0 counts as +inf) */
 	LIUM_METRIC_GPU_COUNT,
 	LIUM_METRIC_CPU_COUNT,
-	LIUM_METRIC_CUDA,            /**< max CUDA version */
-	LIUM_METRIC_PORTS,           /**< available ports */
+	LIUM_METRIC_CUDA,  /**< max CUDA version */
+	LIUM_METRIC_PORTS, /**< available ports */
 	LIUM_METRIC__COUNT
 } lium_metric;
 
@@ -154,9 +146,9 @@ LIUM_CORE_EXPORT const lium_criterion *lium_offer_default_criteria(size_t *count
  * @param[out] layer      n entries
  */
 LIUM_CORE_EXPORT lium_status lium_offers_layers(const lium_executor *const *offers, size_t n,
-                                                const lium_criterion *criteria,
-                                                size_t ncriteria, uint32_t max_layer,
-                                                uint32_t *layer, lium_error *err);
+						const lium_criterion *criteria, size_t ncriteria,
+						uint32_t max_layer, uint32_t *layer,
+						lium_error *err);
 
 /**
  * Why offer `target` is not on the frontier: an offer that dominates it and
@@ -165,10 +157,9 @@ LIUM_CORE_EXPORT lium_status lium_offers_layers(const lium_executor *const *offe
  * @return LIUM_OK; LIUM_ENOTFOUND when target is on the frontier
  */
 LIUM_CORE_EXPORT lium_status lium_offers_explain(const lium_executor *const *offers, size_t n,
-                                                 const lium_criterion *criteria,
-                                                 size_t ncriteria, size_t target,
-                                                 size_t *dominator, uint32_t *better_mask,
-                                                 lium_error *err);
+						 const lium_criterion *criteria, size_t ncriteria,
+						 size_t target, size_t *dominator,
+						 uint32_t *better_mask, lium_error *err);
 
 LIUM_END_DECLS
 

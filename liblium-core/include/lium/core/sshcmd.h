@@ -28,7 +28,7 @@ typedef struct lium_ssh_endpoint {
  * @return LIUM_OK, LIUM_EPARSE (no destination, bad port, not ssh), LIUM_EINVAL
  */
 LIUM_CORE_EXPORT lium_status lium_sshcmd_parse(const char *cmd, lium_ssh_endpoint *out,
-                                               lium_error *err);
+					       lium_error *err);
 
 LIUM_END_DECLS
 

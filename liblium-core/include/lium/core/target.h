@@ -43,21 +43,19 @@ typedef struct lium_target_candidate {
  *         LIUM_EINVAL, LIUM_ENOMEM
  */
 LIUM_CORE_EXPORT lium_status lium_targets_resolve(const char *spec,
-                                                  const lium_target_candidate *cands,
-                                                  size_t n, size_t **indices,
-                                                  size_t *count, lium_error *err);
+						  const lium_target_candidate *cands, size_t n,
+						  size_t **indices, size_t *count, lium_error *err);
 
 /** lium_targets_resolve() against a pod list (id, pod_name, huid). */
-LIUM_CORE_EXPORT lium_status lium_pod_targets_resolve(const char *spec,
-                                                      const lium_pod_list *pods,
-                                                      size_t **indices, size_t *count,
-                                                      lium_error *err);
+LIUM_CORE_EXPORT lium_status lium_pod_targets_resolve(const char *spec, const lium_pod_list *pods,
+						      size_t **indices, size_t *count,
+						      lium_error *err);
 
 /** lium_targets_resolve() against an executor list (id, huid; no names). */
 LIUM_CORE_EXPORT lium_status lium_executor_targets_resolve(const char *spec,
-                                                           const lium_executor_list *list,
-                                                           size_t **indices, size_t *count,
-                                                           lium_error *err);
+							   const lium_executor_list *list,
+							   size_t **indices, size_t *count,
+							   lium_error *err);
 
 LIUM_END_DECLS
 

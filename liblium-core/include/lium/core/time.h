@@ -30,7 +30,7 @@ typedef int64_t lium_time;
  * @return LIUM_OK, LIUM_EPARSE, or LIUM_EINVAL (NULL argument)
  */
 LIUM_CORE_EXPORT lium_status lium_duration_parse(const char *text, int64_t *seconds,
-                                                 lium_error *err);
+						 lium_error *err);
 
 /**
  * Format a duration compactly: `45s`, `5m`, `1h30m`, `2d3h`.
@@ -45,7 +45,7 @@ LIUM_CORE_EXPORT lium_status lium_duration_format(int64_t seconds, lium_buf *out
  * a second are dropped.
  */
 LIUM_CORE_EXPORT lium_status lium_time_parse_iso8601(const char *text, lium_time *out,
-                                                     lium_error *err);
+						     lium_error *err);
 
 /**
  * Format a time as `YYYY-MM-DDTHH:MM:SS+00:00` (the form the Celium API
@@ -72,9 +72,8 @@ LIUM_CORE_EXPORT lium_status lium_time_format_iso8601(lium_time t, lium_buf *out
  * @return LIUM_OK; LIUM_EPARSE for text that is not a time; LIUM_EVALIDATION
  *         when the result is not after `now`
  */
-LIUM_CORE_EXPORT lium_status lium_when_parse(const char *text, lium_time now,
-                                             int32_t utc_offset, lium_time *out,
-                                             lium_error *err);
+LIUM_CORE_EXPORT lium_status lium_when_parse(const char *text, lium_time now, int32_t utc_offset,
+					     lium_time *out, lium_error *err);
 
 /** Broken-down UTC time. */
 typedef struct lium_civil {
