@@ -21,6 +21,10 @@ set(CPACK_GENERATOR DEB)
 set(CPACK_DEB_COMPONENT_INSTALL ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# dpkg-shlibdeps must find our own libraries in the build tree.
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS
+    ${PROJECT_BINARY_DIR}/liblium-core ${PROJECT_BINARY_DIR}/liblium-api
+    ${PROJECT_BINARY_DIR}/liblium-utils)
 set(CPACK_DEBIAN_PACKAGE_SECTION libs)
 set(CPACK_DEBIAN_ENABLE_COMPONENT_DEPENDS OFF)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
@@ -40,7 +44,10 @@ foreach(lib core api utils)
   set(CPACK_DEBIAN_${up}_DEV_DESCRIPTION "lium ${lib} library (development files)")
   set(CPACK_COMPONENT_${up}_DESCRIPTION "lium ${lib} library (runtime)")
   set(CPACK_COMPONENT_${up}_DEV_DESCRIPTION "lium ${lib} library (development files)")
-  list(APPEND _lium_components ${lib} ${lib}_dev)
+  if(BUILD_SHARED_LIBS)
+    list(APPEND _lium_components ${lib})
+  endif()
+  list(APPEND _lium_components ${lib}_dev)
 endforeach()
 
 # -dev packages: their runtime package (exact version) plus the -dev
@@ -53,6 +60,11 @@ set(CPACK_DEBIAN_API_DEV_PACKAGE_DEPENDS
 set(CPACK_DEBIAN_UTILS_DEV_PACKAGE_DEPENDS
     "liblium-utils${LIUM_UTILS_SOVERSION} (= ${_lium_ver}), liblium-core-dev (= ${_lium_ver})")
 if(NOT BUILD_SHARED_LIBS)
+  # Static archives: there are no runtime packages to depend on.
+  set(CPACK_DEBIAN_CORE_DEV_PACKAGE_DEPENDS "")
+  set(CPACK_DEBIAN_API_DEV_PACKAGE_DEPENDS "liblium-core-dev (= ${_lium_ver})")
+  set(CPACK_DEBIAN_UTILS_DEV_PACKAGE_DEPENDS "liblium-core-dev (= ${_lium_ver})")
+  set(CPACK_DEBIAN_CLI_PACKAGE_DEPENDS "openssh-client, rsync")
   string(APPEND CPACK_DEBIAN_API_DEV_PACKAGE_DEPENDS ", libcurl4-openssl-dev | libcurl-dev, libjansson-dev")
   string(APPEND CPACK_DEBIAN_UTILS_DEV_PACKAGE_DEPENDS ", libssh-dev, libcurl4-openssl-dev | libcurl-dev, libjansson-dev")
 endif()
@@ -65,8 +77,10 @@ set(CPACK_DEBIAN_UTILS_PACKAGE_DEPENDS "liblium-core${LIUM_CORE_SOVERSION} (= ${
 set(CPACK_DEBIAN_CLI_PACKAGE_NAME lium)
 set(CPACK_DEBIAN_CLI_PACKAGE_SECTION utils)
 set(CPACK_DEBIAN_CLI_DESCRIPTION "lium: rent and drive GPU pods on the Celium marketplace")
-set(CPACK_DEBIAN_CLI_PACKAGE_DEPENDS
-    "liblium-core${LIUM_CORE_SOVERSION} (= ${_lium_ver}), liblium-api${LIUM_API_SOVERSION} (= ${_lium_ver}), liblium-utils${LIUM_UTILS_SOVERSION} (= ${_lium_ver}), openssh-client, rsync")
+if(BUILD_SHARED_LIBS)
+  set(CPACK_DEBIAN_CLI_PACKAGE_DEPENDS
+      "liblium-core${LIUM_CORE_SOVERSION} (= ${_lium_ver}), liblium-api${LIUM_API_SOVERSION} (= ${_lium_ver}), liblium-utils${LIUM_UTILS_SOVERSION} (= ${_lium_ver}), openssh-client, rsync")
+endif()
 set(CPACK_DEBIAN_CLI_PACKAGE_RECOMMENDS "")
 list(APPEND _lium_components cli)
 
