@@ -313,9 +313,9 @@ static void invoice_fini(lium_invoice *inv)
 		if (list->count == list->capacity) {                             \
 			size_t cap = list->capacity ? list->capacity * 2 : 8;    \
 			lium_##T **items;                                        \
-			if (cap > (size_t)-1 / sizeof(*items))                   \
+			if (cap > (size_t)-1 / sizeof(void *))                   \
 				return LIUM_ENOMEM;                              \
-			items = lium_realloc(list->items, cap * sizeof(*items)); \
+			items = lium_realloc(list->items, cap * sizeof(void *)); \
 			if (!items)                                              \
 				return LIUM_ENOMEM;                              \
 			list->items = items;                                     \
