@@ -72,6 +72,12 @@ function(lium_install_library name)
   string(REGEX REPLACE "/$" "" LIUM_PC_RELPREFIX "${LIUM_PC_RELPREFIX}")
   set(LIUM_PC_NAME liblium-${name})
   set(LIUM_PC_DESCRIPTION "${ARG_DESCRIPTION}")
+  if(type STREQUAL "STATIC_LIBRARY")
+    # A static archive has no shared object to hide its dependencies behind:
+    # every consumer links them, with or without `pkg-config --static`.
+    list(APPEND ARG_PC_REQUIRES ${ARG_PC_REQUIRES_PRIVATE})
+    set(ARG_PC_REQUIRES_PRIVATE "")
+  endif()
   list(JOIN ARG_PC_REQUIRES ", " LIUM_PC_REQUIRES)
   list(JOIN ARG_PC_REQUIRES_PRIVATE ", " LIUM_PC_REQUIRES_PRIVATE)
   set(LIUM_PC_LIB lium-${name})
