@@ -42,7 +42,9 @@ function(lium_install_library name)
     string(APPEND LIUM_CFG_DEPS "find_dependency(Lium${dep} \${${Pkg}_VERSION} EXACT CONFIG\n                PATHS \"\${CMAKE_CURRENT_LIST_DIR}/..\")\n")
   endforeach()
   get_target_property(type ${target} TYPE)
-  if(type STREQUAL "STATIC_LIBRARY" AND ARG_PRIVATE_DEPS)
+  if(type STREQUAL "STATIC_LIBRARY")
+    # The archive's private link dependencies (LiumSys::m, pkg-config
+    # targets) must exist in the consumer's project.
     string(APPEND LIUM_CFG_DEPS "include(\"\${CMAKE_CURRENT_LIST_DIR}/../Lium/LiumDeps.cmake\")\n")
     foreach(dep IN LISTS ARG_PRIVATE_DEPS)
       string(REPLACE "=" ";" dep "${dep}")

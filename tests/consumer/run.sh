@@ -2,7 +2,7 @@
 # Builds and runs tests/consumer/project against a staged install.
 #
 # usage: run.sh <lium build dir> <work dir> <mode> [<install prefix>]
-#   mode: cmake | cmake-single | pkgconfig
+#   mode: cmake | cmake-single | cmake-core | pkgconfig
 # The development and runtime components of the libraries are installed
 # with DESTDIR=<work dir>/stage; the consumer finds them there only.
 set -eu
@@ -48,6 +48,7 @@ esac
 case "$mode" in
 cmake) grep -q "^Lium_DIR:PATH=$root/" "$work/build/CMakeCache.txt" ;;
 cmake-single) grep -q "^LiumApi_DIR:PATH=$root/" "$work/build/CMakeCache.txt" ;;
+cmake-core) grep -q "^LiumCore_DIR:PATH=$root/" "$work/build/CMakeCache.txt" ;;
 pkgconfig) grep -q "^pkgcfg_lib_LIUM_lium-api:FILEPATH=$root/" "$work/build/CMakeCache.txt" ;;
 esac || { echo "consumer: lium was not found in the stage $root" >&2; exit 1; }
 cmake --build "$work/build" >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }

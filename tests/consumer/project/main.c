@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <lium/api.h>
 #include <lium/core.h>
+#ifndef CONSUMER_CORE_ONLY
+#include <lium/api.h>
 #include <lium/utils.h>
+#endif
 
 int main(void)
 {
@@ -22,9 +24,14 @@ int main(void)
 		fprintf(stderr, "consumer: unexpected HUID %s\n", huid);
 		ok = 0;
 	}
+#ifdef CONSUMER_CORE_ONLY
+	if (lium_buf_printf(&buf, "core %s", lium_version(NULL, NULL, NULL)) != LIUM_OK)
+		ok = 0;
+#else
 	if (lium_buf_printf(&buf, "core %s api %s utils %s", lium_version(NULL, NULL, NULL),
 	                    lium_api_version(), lium_utils_version()) != LIUM_OK)
 		ok = 0;
+#endif
 	printf("consumer: %s, huid %s\n", lium_buf_cstr(&buf), huid);
 	lium_buf_dispose(&buf);
 	return ok ? 0 : 1;
