@@ -1,6 +1,9 @@
 /*
  * ASCII, locale-independent text helpers for the parsers.
  */
+#include <stdarg.h>
+#include <stdio.h>
+
 #include "text_int.h"
 
 int lium__text_casecmp(const char *a, const char *b)
@@ -102,4 +105,19 @@ size_t lium__text_uint(const char *s, size_t min_digits, size_t max_digits, int6
 	if (value)
 		*value = v;
 	return i;
+}
+
+lium_status lium__parse_fail(lium_error *err, size_t pos, const char *fmt, ...)
+{
+	char what[LIUM_ERROR_MESSAGE_MAX];
+	va_list ap;
+
+	if (!err)
+		return LIUM_EPARSE;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	lium_error_set(err, LIUM_EPARSE, "%s at column %zu", what, pos + 1);
+	err->position = pos;
+	return LIUM_EPARSE;
 }

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lium/core/error.h"
+
 static inline int lium__is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
@@ -54,5 +56,14 @@ size_t lium__text_number(const char *s, double *value);
  * @return bytes consumed, 0 when fewer than min_digits digits
  */
 size_t lium__text_uint(const char *s, size_t min_digits, size_t max_digits, int64_t *value);
+
+/**
+ * Report a parse error: code LIUM_EPARSE, err->position = pos, and the
+ * message formatted from fmt followed by " at column <pos + 1>".
+ *
+ * @return LIUM_EPARSE
+ */
+lium_status lium__parse_fail(lium_error *err, size_t pos, const char *fmt, ...)
+	LIUM_PRINTF_LIKE(3, 4);
 
 #endif /* LIUM_CORE_TEXT_INT_H */

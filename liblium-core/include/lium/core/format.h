@@ -26,12 +26,16 @@ LIUM_CORE_EXPORT lium_status lium_format_price(double usd, lium_buf *out);
 LIUM_CORE_EXPORT lium_status lium_format_span(int64_t seconds, lium_buf *out);
 
 /**
- * Parse a size with an optional unit: `80`, `80GB`, `1.5TB`, `512MiB`, for
- * filters.  Units B, KB, MB, GB, TB (decimal) and KiB, MiB, GiB, TiB; the
- * result is in the given default unit's multiples of bytes.
+ * Parse a size with an optional unit: `80`, `80GB`, `1.5TB`, `512MiB`.
+ * Units (any case, a blank before the unit is allowed): B, KB, MB, GB, TB,
+ * PB (decimal, 1 GB = 1e9 bytes) and KiB, MiB, GiB, TiB, PiB (binary); a
+ * bare number is bytes.  Surrounding blanks are ignored.  Locale-independent.
  *
- * @param[in]  text   e.g. "2TB"
- * @param[out] bytes  the size in bytes
+ * @param[in]  text   e.g. "2TB"; not NULL
+ * @param[out] bytes  the size in bytes; unchanged on failure
+ * @param[out] err    may be NULL; on LIUM_EPARSE err->position is the byte
+ *                    offset of the problem
+ * @return LIUM_OK, LIUM_EPARSE, or LIUM_EINVAL (NULL argument).  Thread-safe.
  */
 LIUM_CORE_EXPORT lium_status lium_parse_bytes(const char *text, double *bytes, lium_error *err);
 
