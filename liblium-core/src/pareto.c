@@ -149,9 +149,17 @@ int lium_pareto_dominates(const double *a, const double *b, size_t m, const lium
 
 typedef struct keyset {
 	size_t n, m;
-	double *keys;  /* n * m, row-major */
-	size_t *order; /* rows by descending score */
-	double *score;
+	double *keys;                      /* n * m, row-major */
+	size_t *order;                     /* rows by descending score */
+	double *score;                     /* per row */
+	uint64_t *code;                    /* per row: quantised keys, see swar_could_dominate() */
+	uint64_t guard;                    /* the guard bit of every lane */
+	size_t lane;                       /* bits per lane, guard included */
+	size_t levels;                     /* quantisation levels per dimension */
+	size_t nthr[LIUM_PARETO_MAX_DIMS]; /* thresholds in use per dimension */
+	/* Cells of the large layers: up to three dimensions, each cut into
+	 * blevels coarse levels (see layer_dominates()). */
+	size_t nbdims, bdim[3], blevels[3], ncells;
 } keyset;
 
 static void keyset_free(keyset *ks)
@@ -159,7 +167,120 @@ static void keyset_free(keyset *ks)
 	lium_free(ks->keys);
 	lium_free(ks->order);
 	lium_free(ks->score);
+	lium_free(ks->code);
 	memset(ks, 0, sizeof(*ks));
+}
+
+/*
+ * A cheap necessary condition for dominance.  Each key is quantised to one of
+ * 2^b levels by thresholds taken from a sample of its dimension (so the
+ * levels are roughly equally full whatever the distribution), and the levels
+ * of a row are packed into one 64-bit word, one lane of b + 1 bits per
+ * dimension, the top bit of each lane a guard.  Since quantising is
+ * monotone, q can only dominate p if every lane of q is >= that of p, which
+ * one subtraction tests for all lanes at once: (q | guards) - p keeps a
+ * lane's guard bit exactly when that lane did not borrow.  Most pairs of
+ * incomparable rows fail it, so the full comparison runs rarely.
+ */
+static int swar_could_dominate(uint64_t q, uint64_t p, uint64_t guard)
+{
+	return (((q | guard) - p) & guard) == guard;
+}
+
+static int cmp_double(const void *pa, const void *pb)
+{
+	double a = *(const double *)pa, b = *(const double *)pb;
+
+	return a < b ? -1 : a > b;
+}
+
+#define SWAR_SAMPLE 2048
+
+static lium_status keyset_codes(keyset *ks)
+{
+	size_t n = ks->n, m = ks->m, lane = 64 / m, bits, levels, i, r;
+	double *sample, *thr;
+	lium_status st = LIUM_OK;
+
+	/* Lanes of at most 8 bits: 128 levels are plenty, and finer levels
+	 * would need bigger samples to mean anything. */
+	if (lane > 8)
+		lane = 8;
+	bits = lane - 1;
+	levels = (size_t)1 << bits;
+	ks->code = lium_calloc(n, sizeof(uint64_t));
+	sample = lium_malloc(SWAR_SAMPLE * sizeof(double));
+	thr = lium_malloc(levels * sizeof(double));
+	if (!ks->code || !sample || !thr) {
+		st = LIUM_ENOMEM;
+		goto done;
+	}
+	ks->guard = 0;
+	ks->lane = lane;
+	ks->levels = levels;
+	for (i = 0; i < m; i++)
+		ks->guard |= (uint64_t)1 << (i * lane + bits);
+	for (i = 0; i < m; i++) {
+		size_t ns = 0, stride = n > SWAR_SAMPLE ? n / SWAR_SAMPLE : 1, nthr = 0, j;
+
+		for (r = 0; r < n && ns < SWAR_SAMPLE; r += stride) {
+			double k = ks->keys[r * m + i];
+
+			if (isfinite(k))
+				sample[ns++] = k;
+		}
+		qsort(sample, ns, sizeof(double), cmp_double);
+		/* levels - 1 thresholds at evenly spaced sample quantiles;
+		 * repeated values collapse so no level is wasted on them. */
+		for (j = 1; j < levels && ns > 0; j++) {
+			double t = sample[j * ns / levels];
+
+			if (nthr == 0 || t > thr[nthr - 1])
+				thr[nthr++] = t;
+		}
+		for (r = 0; r < n; r++) {
+			double k = ks->keys[r * m + i];
+			size_t lo = 0, hi = nthr;
+
+			/* level = number of thresholds <= k */
+			while (lo < hi) {
+				size_t mid = (lo + hi) / 2;
+
+				if (thr[mid] <= k)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			ks->code[r] |= (uint64_t)lo << (i * lane);
+		}
+		ks->nthr[i] = nthr;
+	}
+	/* The cells use the dimensions with the most distinct levels, each cut
+	 * into at most 8 coarse levels: at most 512 cells. */
+	ks->nbdims = 0;
+	ks->ncells = 1;
+	while (ks->nbdims < 3) {
+		size_t best = m, d;
+
+		for (i = 0; i < m; i++) {
+			int used = 0;
+
+			for (d = 0; d < ks->nbdims; d++)
+				used |= ks->bdim[d] == i;
+			if (!used && ks->nthr[i] > 0 && (best == m || ks->nthr[i] > ks->nthr[best]))
+				best = i;
+		}
+		if (best == m)
+			break;
+		ks->bdim[ks->nbdims] = best;
+		ks->blevels[ks->nbdims] = ks->nthr[best] + 1 < 8 ? ks->nthr[best] + 1 : 8;
+		ks->ncells *= ks->blevels[ks->nbdims];
+		ks->nbdims++;
+	}
+done:
+	lium_free(sample);
+	lium_free(thr);
+	return st;
 }
 
 /* qsort has no context argument; the sort runs on a copy of what it needs. */
@@ -264,64 +385,182 @@ static lium_status keyset_build(keyset *ks, const double *values, size_t n, size
 		ks->score[recs[r].index] = recs[r].score;
 	}
 	lium_free(recs);
-	return LIUM_OK;
+	return keyset_codes(ks);
 }
 
 /* --- layers ----------------------------------------------------------------- */
 
-/* One layer: its members' keys, stored contiguously for the scans, and the
- * best key per dimension, which rules out most "no member dominates p"
- * answers without touching the members. */
-typedef struct lyr {
-	double *keys;
+/* A list of rows: their codes contiguous (the scan reads nothing else) and
+ * their row numbers, for the full comparison of the few that pass. */
+typedef struct rowlist {
+	uint64_t *code;
+	uint32_t *row;
 	size_t count, cap;
+} rowlist;
+
+/* One layer.  Small layers are one list; a layer that grows past
+ * BUCKET_AT rows is split into cells by the coarse levels of a few
+ * dimensions, so that a query only scans the cells whose levels are all at
+ * least the row's own (nothing else can dominate it).  The best key per
+ * dimension rules out many queries without touching any member. */
+typedef struct lyr {
+	rowlist flat;
+	rowlist *cells; /* NULL while flat */
 	double best[LIUM_PARETO_MAX_DIMS];
+	size_t count;
 } lyr;
 
-static int layer_dominates(const lyr *l, const double *p, size_t m)
-{
-	size_t j;
+#define BUCKET_AT 256
 
-	for (j = 0; j < m; j++)
-		if (p[j] > l->best[j])
-			break;
-	/* p beats every member on dimension j: nobody here dominates it...
-	 * unless j == m, i.e. the bound does not rule anything out. */
-	if (j < m)
-		return 0;
-	for (j = 0; j < l->count; j++)
-		if (key_dominates(l->keys + j * m, p, m))
+static lium_status rowlist_add(rowlist *l, uint64_t code, uint32_t row)
+{
+	if (l->count == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+		uint64_t *c = lium_realloc(l->code, cap * sizeof(*c));
+		uint32_t *r;
+
+		if (!c)
+			return LIUM_ENOMEM;
+		l->code = c;
+		r = lium_realloc(l->row, cap * sizeof(*r));
+		if (!r)
+			return LIUM_ENOMEM;
+		l->row = r;
+		l->cap = cap;
+	}
+	l->code[l->count] = code;
+	l->row[l->count] = row;
+	l->count++;
+	return LIUM_OK;
+}
+
+static void rowlist_free(rowlist *l)
+{
+	lium_free(l->code);
+	lium_free(l->row);
+	memset(l, 0, sizeof(*l));
+}
+
+/* Whether a row of the list dominates p.  The filter runs four codes at a
+ * time without branching; the exact comparison only for those that pass. */
+static int rowlist_dominates(const rowlist *l, const keyset *ks, const double *p, uint64_t pc)
+{
+	const uint64_t g = ks->guard, *c = l->code;
+	size_t j = 0, k, n = l->count, m = ks->m;
+
+	for (; j + 4 <= n; j += 4) {
+		uint64_t x0 = ((c[j] | g) - pc) & g, x1 = ((c[j + 1] | g) - pc) & g;
+		uint64_t x2 = ((c[j + 2] | g) - pc) & g, x3 = ((c[j + 3] | g) - pc) & g;
+
+		if ((x0 == g) | (x1 == g) | (x2 == g) | (x3 == g)) {
+			for (k = j; k < j + 4; k++)
+				if (swar_could_dominate(c[k], pc, g) &&
+				    key_dominates(ks->keys + (size_t)l->row[k] * m, p, m))
+					return 1;
+		}
+	}
+	for (; j < n; j++)
+		if (swar_could_dominate(c[j], pc, g) &&
+		    key_dominates(ks->keys + (size_t)l->row[j] * m, p, m))
 			return 1;
 	return 0;
 }
 
-static lium_status layer_add(lyr *l, const double *p, size_t m)
+/* Coarse level of a code on bucket dimension d. */
+static size_t cell_level(const keyset *ks, uint64_t code, size_t d)
 {
+	size_t lvl = (size_t)(code >> (ks->bdim[d] * ks->lane)) & ((ks->levels) - 1);
+
+	return lvl * ks->blevels[d] / (ks->nthr[ks->bdim[d]] + 1);
+}
+
+static size_t cell_of(const keyset *ks, uint64_t code)
+{
+	size_t d, id = 0, stride = 1;
+
+	for (d = 0; d < ks->nbdims; d++) {
+		id += cell_level(ks, code, d) * stride;
+		stride *= ks->blevels[d];
+	}
+	return id;
+}
+
+static int layer_dominates(const lyr *l, const keyset *ks, const double *p, uint64_t pc)
+{
+	size_t j, d, from[3], at[3], id;
+
+	/* p beats every member on some dimension: nobody here dominates it. */
+	for (j = 0; j < ks->m; j++)
+		if (p[j] > l->best[j])
+			return 0;
+	if (!l->cells)
+		return rowlist_dominates(&l->flat, ks, p, pc);
+	/* Visit the cells at or above p's coarse level on every bucket
+	 * dimension, like an odometer. */
+	for (d = 0; d < ks->nbdims; d++)
+		from[d] = at[d] = cell_level(ks, pc, d);
+	for (;;) {
+		size_t stride = 1;
+
+		id = 0;
+		for (d = 0; d < ks->nbdims; d++) {
+			id += at[d] * stride;
+			stride *= ks->blevels[d];
+		}
+		if (l->cells[id].count && rowlist_dominates(&l->cells[id], ks, p, pc))
+			return 1;
+		for (d = 0; d < ks->nbdims; d++) {
+			if (++at[d] < ks->blevels[d])
+				break;
+			at[d] = from[d];
+		}
+		if (d == ks->nbdims)
+			return 0;
+	}
+}
+
+static lium_status layer_add(lyr *l, const keyset *ks, uint32_t row)
+{
+	const double *p = ks->keys + (size_t)row * ks->m;
+	uint64_t code = ks->code[row];
+	lium_status st;
 	size_t j;
 
-	if (l->count == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		double *k;
-
-		if (cap > ((size_t)-1) / sizeof(double) / m)
-			return LIUM_ENOMEM;
-		k = lium_realloc(l->keys, cap * m * sizeof(double));
-		if (!k)
-			return LIUM_ENOMEM;
-		l->keys = k;
-		l->cap = cap;
-	}
-	memcpy(l->keys + l->count * m, p, m * sizeof(double));
 	if (l->count == 0) {
-		for (j = 0; j < m; j++)
+		for (j = 0; j < ks->m; j++)
 			l->best[j] = p[j];
 	} else {
-		for (j = 0; j < m; j++)
+		for (j = 0; j < ks->m; j++)
 			if (p[j] > l->best[j])
 				l->best[j] = p[j];
 	}
 	l->count++;
+	if (l->cells)
+		return rowlist_add(&l->cells[cell_of(ks, code)], code, row);
+	if ((st = rowlist_add(&l->flat, code, row)) != LIUM_OK)
+		return st;
+	if (l->flat.count >= BUCKET_AT && ks->ncells > 1) {
+		if (!(l->cells = lium_calloc(ks->ncells, sizeof(rowlist))))
+			return LIUM_ENOMEM;
+		for (j = 0; j < l->flat.count; j++)
+			if ((st = rowlist_add(&l->cells[cell_of(ks, l->flat.code[j])],
+					      l->flat.code[j], l->flat.row[j])) != LIUM_OK)
+				return st;
+		rowlist_free(&l->flat);
+	}
 	return LIUM_OK;
+}
+
+static void layer_free(lyr *l, const keyset *ks)
+{
+	size_t c;
+
+	rowlist_free(&l->flat);
+	if (l->cells) {
+		for (c = 0; c < ks->ncells; c++)
+			rowlist_free(&l->cells[c]);
+		lium_free(l->cells);
+	}
 }
 
 static lium_status layers_of_keys(const keyset *ks, uint32_t max_layer, uint32_t *out)
@@ -342,7 +581,7 @@ static lium_status layers_of_keys(const keyset *ks, uint32_t max_layer, uint32_t
 		while (hi - lo > 1) {
 			size_t mid = lo + (hi - lo) / 2;
 
-			if (layer_dominates(&layers[mid - 1], p, m))
+			if (layer_dominates(&layers[mid - 1], ks, p, ks->code[idx]))
 				lo = mid;
 			else
 				hi = mid;
@@ -366,13 +605,13 @@ static lium_status layers_of_keys(const keyset *ks, uint32_t max_layer, uint32_t
 			}
 			nlayers++;
 		}
-		if ((st = layer_add(&layers[lo], p, m)) != LIUM_OK)
+		if ((st = layer_add(&layers[lo], ks, (uint32_t)idx)) != LIUM_OK)
 			goto done;
 		out[idx] = (uint32_t)(lo + 1);
 	}
 done:
 	for (r = 0; r < nlayers; r++)
-		lium_free(layers[r].keys);
+		layer_free(&layers[r], ks);
 	lium_free(layers);
 	return st;
 }
