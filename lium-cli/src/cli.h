@@ -5,6 +5,7 @@
 #ifndef LIUM_CLI_H
 #define LIUM_CLI_H
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -297,7 +298,7 @@ int cli_confirm(const char *question);
 char *cli_prompt_line(const char *question, int secret);
 
 /* Set by the SIGINT/SIGTERM handler. */
-extern volatile int cli_interrupted;
+extern volatile sig_atomic_t cli_interrupted;
 void cli_signals_install(void);
 
 /* Current time (UTC seconds) and the local UTC offset. */
@@ -354,8 +355,8 @@ struct cli_ctx {
 	const char *profile;
 	const char *api_url;
 	int no_color;
-	struct cli_config *cfg; /* loaded on demand */
-	void *client;           /* lium_client, created on demand */
+	struct cli_config *cfg;     /* loaded on demand */
+	struct lium_client *client; /* created on demand (cli_api.h) */
 	const char *argv0;
 };
 

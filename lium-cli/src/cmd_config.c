@@ -6,8 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
+
+#include <lium/utils/process.h>
 
 #include "cli.h"
 
@@ -326,26 +327,28 @@ static int cmd_keys(void)
 static int run_editor(const char *path)
 {
 	const char *editor = getenv("VISUAL");
-	pid_t pid;
-	int status;
+	lium_buf cmd = LIUM_BUF_INIT;
+	lium_process_exit ex;
+	lium_error err;
+	lium_status st;
+	const char *argv[6];
 
 	if (!editor || !*editor)
 		editor = getenv("EDITOR");
 	if (!editor || !*editor)
 		editor = "vi";
-	pid = fork();
-	if (pid < 0)
+	lium_buf_printf(&cmd, "%s \"$1\"", editor);
+	argv[0] = "/bin/sh";
+	argv[1] = "-c";
+	argv[2] = lium_buf_cstr(&cmd);
+	argv[3] = "sh";
+	argv[4] = path;
+	argv[5] = NULL;
+	st = lium_process_run(argv, NULL, &ex, &err);
+	lium_buf_dispose(&cmd);
+	if (st != LIUM_OK)
 		return -1;
-	if (pid == 0) {
-		lium_buf cmd = LIUM_BUF_INIT;
-		lium_buf_printf(&cmd, "%s \"$1\"", editor);
-		execl("/bin/sh", "sh", "-c", lium_buf_cstr(&cmd), "sh", path, (char *)NULL);
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+	return ex.exited ? ex.code : 128 + ex.signal;
 }
 
 static int cmd_edit(void)

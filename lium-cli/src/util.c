@@ -279,7 +279,7 @@ char *cli_prompt_line(const char *question, int secret)
 /* Signals and clocks                                                   */
 /* ------------------------------------------------------------------ */
 
-volatile int cli_interrupted;
+volatile sig_atomic_t cli_interrupted;
 
 static void on_signal(int sig)
 {

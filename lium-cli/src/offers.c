@@ -1,0 +1,274 @@
+/*
+ * Offers: the query (filter language plus the official flags), one GET
+ * /executors, Pareto layers from liblium-core, and a stable sort by layer,
+ * then the sort key.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "offers.h"
+
+void cli_offer_query_init(struct cli_offer_query *q)
+{
+	memset(q, 0, sizeof *q);
+}
+
+void cli_offer_query_dispose(struct cli_offer_query *q)
+{
+	lium_buf_dispose(&q->expr);
+	lium_filter_free(q->filter);
+	q->filter = NULL;
+}
+
+static void add_cond(struct cli_offer_query *q, const char *fmt, const char *arg)
+{
+	if (q->expr.size)
+		lium_buf_putc(&q->expr, ' ');
+	lium_buf_printf(&q->expr, fmt, arg);
+}
+
+int cli_offer_query_option(struct cli_offer_query *q, int which, const char *arg)
+{
+	unsigned long n;
+	double d;
+
+	switch (which) {
+	case CLI_OQ_GPU:
+		if (!*arg || strpbrk(arg, " \t[],"))
+			return cli_usage_error("--gpu: '%s' is not a GPU type (e.g. H100, RTX4090)",
+					       arg);
+		add_cond(q, "gpu=%s", arg);
+		return 0;
+	case CLI_OQ_COUNT:
+		if (cli_parse_uint("--count", arg, 1, 1024, &n) != 0)
+			return CLI_EXIT_USAGE;
+		add_cond(q, "count=%s", arg);
+		return 0;
+	case CLI_OQ_MIN_CUDA:
+		if (cli_parse_double("--min-cuda", arg, &d) != 0)
+			return CLI_EXIT_USAGE;
+		if (!(d > 0))
+			return cli_usage_error("--min-cuda must be positive");
+		add_cond(q, "cuda>=%s", arg);
+		return 0;
+	case CLI_OQ_COUNTRY:
+		if (!*arg || strpbrk(arg, " \t[],"))
+			return cli_usage_error("--country: '%s' is not a country code", arg);
+		add_cond(q, "country=%s", arg);
+		return 0;
+	case CLI_OQ_MAX_PRICE:
+		if (cli_parse_double("--max-price", arg, &d) != 0)
+			return CLI_EXIT_USAGE;
+		if (!(d > 0))
+			return cli_usage_error("--max-price must be positive");
+		add_cond(q, "price<=%s", arg);
+		return 0;
+	case CLI_OQ_LAT:
+		if (cli_parse_double("--lat", arg, &q->lat) != 0)
+			return CLI_EXIT_USAGE;
+		if (q->lat < -90 || q->lat > 90)
+			return cli_usage_error("--lat must be between -90 and 90");
+		q->have_lat = 1;
+		return 0;
+	case CLI_OQ_LON:
+		if (cli_parse_double("--lon", arg, &q->lon) != 0)
+			return CLI_EXIT_USAGE;
+		if (q->lon < -180 || q->lon > 180)
+			return cli_usage_error("--lon must be between -180 and 180");
+		q->have_lon = 1;
+		return 0;
+	case CLI_OQ_MAX_DISTANCE:
+		if (cli_parse_uint("--max-distance", arg, 1, 100000, &q->max_distance) != 0)
+			return CLI_EXIT_USAGE;
+		return 0;
+	default:
+		return cli_usage_error("internal: unknown option");
+	}
+}
+
+int cli_offer_query_finish(struct cli_offer_query *q, const char *expr)
+{
+	lium_error err;
+	lium_status st;
+
+	if (q->have_lat != q->have_lon)
+		return cli_usage_error("--lat and --lon must be given together");
+	if (q->max_distance && !q->have_lat)
+		return cli_usage_error("--max-distance needs --lat and --lon");
+	if (expr && *expr) {
+		if (q->expr.size)
+			lium_buf_putc(&q->expr, ' ');
+		lium_buf_puts(&q->expr, expr);
+	}
+	st = lium_filter_parse(&q->filter, lium_buf_cstr(&q->expr), &err);
+	if (st == LIUM_OK)
+		return 0;
+	if (st != LIUM_EPARSE && st != LIUM_EINVAL && st != LIUM_EVALIDATION)
+		return cli_fail_status(st, &err, cli_out.command);
+	if (!cli_out.json && err.position != LIUM_ERROR_NO_POSITION &&
+	    err.position <= q->expr.size) {
+		/* Point at the problem under the query as typed. */
+		char *head = lium_strndup(lium_buf_cstr(&q->expr), err.position);
+		cli_fail(CLI_EXIT_USAGE, cli_out.command, "invalid query: %s", err.message);
+		fprintf(stderr, "  %s\n  %*s^\n", lium_buf_cstr(&q->expr),
+			(int)cli_display_width(head), "");
+		lium_free(head);
+		return CLI_EXIT_USAGE;
+	}
+	return cli_fail(CLI_EXIT_USAGE, cli_out.command, "invalid query: %s", err.message);
+}
+
+static const char *const sort_keys[] = {"download", "upload", "price_gpu", "price_total",
+					"loc",      "id",     "gpu"};
+
+int cli_offer_sort_valid(const char *sort)
+{
+	size_t i;
+
+	for (i = 0; sort && i < sizeof sort_keys / sizeof sort_keys[0]; i++)
+		if (strcmp(sort, sort_keys[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int sort_key; /* index into sort_keys, for the comparator */
+
+static const char *loc_of(const lium_executor *e)
+{
+	if (e->location.country && *e->location.country)
+		return e->location.country;
+	if (e->location.country_code && *e->location.country_code)
+		return e->location.country_code;
+	return NULL;
+}
+
+static int cmp_double(double a, double b)
+{
+	return a < b ? -1 : a > b ? 1 : 0;
+}
+
+static int cmp_str(const char *a, const char *b)
+{
+	/* Missing values sort last. */
+	if (!a || !*a)
+		return (b && *b) ? 1 : 0;
+	if (!b || !*b)
+		return -1;
+	return strcmp(a, b);
+}
+
+static int cmp_offers(const void *pa, const void *pb)
+{
+	const struct cli_offer *a = pa, *b = pb;
+	int c = 0;
+
+	if (a->layer != b->layer)
+		return a->layer < b->layer ? -1 : 1;
+	switch (sort_key) {
+	case 0:
+		c = cmp_double(b->e->spec_down_mbps, a->e->spec_down_mbps);
+		break;
+	case 1:
+		c = cmp_double(b->e->spec_up_mbps, a->e->spec_up_mbps);
+		break;
+	case 2:
+		c = cmp_double(a->e->price_per_gpu, b->e->price_per_gpu);
+		break;
+	case 3:
+		c = cmp_double(a->e->price_per_hour, b->e->price_per_hour);
+		break;
+	case 4:
+		c = cmp_str(loc_of(a->e), loc_of(b->e));
+		break;
+	case 5:
+		c = strcmp(a->e->huid, b->e->huid);
+		break;
+	case 6:
+		c = cmp_str(a->e->gpu_type, b->e->gpu_type);
+		if (!c && a->e->gpu_count != b->e->gpu_count)
+			c = a->e->gpu_count < b->e->gpu_count ? -1 : 1;
+		break;
+	default:
+		break;
+	}
+	if (c)
+		return c;
+	/* qsort is not stable: ties keep the server's order explicitly. */
+	return a->api_index < b->api_index ? -1 : a->api_index > b->api_index ? 1 : 0;
+}
+
+int cli_offers_load(struct cli_ctx *ctx, const struct cli_offer_query *q, const char *sort,
+		    struct cli_offers *out)
+{
+	lium_executor_filter f = LIUM_EXECUTOR_FILTER_INIT;
+	lium_client *client;
+	const lium_executor **kept = NULL;
+	uint32_t *layer = NULL;
+	lium_error err;
+	lium_status st;
+	size_t i, n = 0;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if ((rc = cli_client(ctx, &client)) != 0)
+		return rc;
+	if (q->have_lat) {
+		f.has_location = 1;
+		f.lat = q->lat;
+		f.lon = q->lon;
+		f.max_distance_mile = (unsigned int)q->max_distance;
+	}
+	cli_progress("Loading offers...");
+	st = lium_executors_list(client, &f, &out->list, &err);
+	cli_progress_done();
+	if (st != LIUM_OK)
+		return cli_api_fail(st, &err, cli_out.command);
+
+	kept = lium_calloc(out->list->count + 1, sizeof *kept);
+	out->rows = lium_calloc(out->list->count + 1, sizeof *out->rows);
+	layer = lium_calloc(out->list->count + 1, sizeof *layer);
+	if (!kept || !out->rows || !layer) {
+		rc = cli_fail(CLI_EXIT_FAIL, cli_out.command, "out of memory");
+		goto fail;
+	}
+	for (i = 0; i < out->list->count; i++) {
+		const lium_executor *e = out->list->items[i];
+		if (q->filter && !lium_filter_match(q->filter, e))
+			continue;
+		kept[n] = e;
+		out->rows[n].e = e;
+		out->rows[n].api_index = i;
+		n++;
+	}
+	if (n) {
+		st = lium_offers_layers(kept, n, NULL, 0, 0, layer, &err);
+		if (st != LIUM_OK) {
+			rc = cli_fail_status(st, &err, cli_out.command);
+			goto fail;
+		}
+	}
+	for (i = 0; i < n; i++)
+		out->rows[i].layer = layer[i];
+	out->count = n;
+	for (i = 0; i < sizeof sort_keys / sizeof sort_keys[0]; i++)
+		if (strcmp(sort, sort_keys[i]) == 0)
+			sort_key = (int)i;
+	qsort(out->rows, n, sizeof *out->rows, cmp_offers);
+	lium_free(kept);
+	lium_free(layer);
+	return 0;
+fail:
+	lium_free(kept);
+	lium_free(layer);
+	cli_offers_dispose(out);
+	return rc;
+}
+
+void cli_offers_dispose(struct cli_offers *set)
+{
+	lium_executor_list_free(set->list);
+	lium_free(set->rows);
+	memset(set, 0, sizeof *set);
+}
