@@ -382,5 +382,16 @@ int cli_ctx_config(struct cli_ctx *ctx, struct cli_config **out);
 int cli_cmd_help(struct cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_version(struct cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_config(struct cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_init(struct cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_ls(struct cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_up(struct cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_ps(struct cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_exec(struct cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_ssh(struct cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_scp(struct cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_rsync(struct cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_down(struct cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_reboot(struct cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_logs(struct cli_ctx *ctx, int argc, char **argv);
 
 #endif /* LIUM_CLI_H */

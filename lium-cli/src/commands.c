@@ -276,26 +276,14 @@ static const char help_version[] =
 #define CLI_CMD_INIT   NULL
 #define CLI_CMD_LS     NULL
 #define CLI_CMD_UP     NULL
-#define CLI_CMD_PS     NULL
+#define CLI_CMD_PS     cli_cmd_ps
 #define CLI_CMD_EXEC   NULL
 #define CLI_CMD_SSH    NULL
 #define CLI_CMD_SCP    NULL
 #define CLI_CMD_RSYNC  NULL
-#define CLI_CMD_DOWN   NULL
-#define CLI_CMD_REBOOT NULL
-#define CLI_CMD_LOGS   NULL
-
-int cli_cmd_init(struct cli_ctx *ctx, int argc, char **argv);
-int cli_cmd_ls(struct cli_ctx *ctx, int argc, char **argv);
-int cli_cmd_up(struct cli_ctx *ctx, int argc, char **argv);
-int cli_cmd_ps(struct cli_ctx *ctx, int argc, char **argv);
-int cli_cmd_exec(struct cli_ctx *ctx, int argc, char **argv);
-int cli_cmd_ssh(struct cli_ctx *ctx, int argc, char **argv);
-int cli_cmd_scp(struct cli_ctx *ctx, int argc, char **argv);
-int cli_cmd_rsync(struct cli_ctx *ctx, int argc, char **argv);
-int cli_cmd_down(struct cli_ctx *ctx, int argc, char **argv);
-int cli_cmd_reboot(struct cli_ctx *ctx, int argc, char **argv);
-int cli_cmd_logs(struct cli_ctx *ctx, int argc, char **argv);
+#define CLI_CMD_DOWN   cli_cmd_down
+#define CLI_CMD_REBOOT cli_cmd_reboot
+#define CLI_CMD_LOGS   cli_cmd_logs
 
 const struct cli_command cli_commands[] = {
 	{"init", NULL, CLI_CMD_INIT, "set up the API key and SSH key", help_init},

@@ -149,6 +149,7 @@ int main(int argc, char **argv)
 	if (!cmd->fn)
 		return cli_fail(CLI_EXIT_FAIL, cmd->name, "not available in this build yet");
 	rc = cmd->fn(&ctx, argc - idx, argv + idx);
+	lium_client_free(ctx.client);
 	cli_config_free(ctx.cfg);
 	if (fflush(stdout) != 0 && rc == CLI_EXIT_OK)
 		rc = CLI_EXIT_FAIL;
