@@ -586,7 +586,12 @@ lium_status lium__query_double(lium_buf *b, const char *key, double value)
 	char tmp[64];
 	int prec;
 
-	/* The shortest text that reads back as the same double, like Python. */
+	/* The shortest text that reads back as the same double, like Python;
+	 * whole numbers without an exponent. */
+	if (value == floor(value) && fabs(value) < 1e15) {
+		snprintf(tmp, sizeof(tmp), "%.0f", value);
+		return lium__query(b, key, tmp);
+	}
 	for (prec = 1; prec <= 17; prec++) {
 		snprintf(tmp, sizeof(tmp), "%.*g", prec, value);
 		if (strtod(tmp, NULL) == value)
