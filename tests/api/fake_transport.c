@@ -159,6 +159,7 @@ static lium_status transport(const lium_http_request *req, lium_http_response *r
 	lium_status st = LIUM_OK;
 
 	assert_true(f->nreqs < FAKE_MAX);
+	f->now_ms += f->request_cost_ms;
 	rec = &f->reqs[f->nreqs++];
 	rec->method = dup_s(req->method);
 	rec->url = dup_s(req->url);

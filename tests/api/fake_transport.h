@@ -44,6 +44,7 @@ struct fake {
 	fake_handler handler;
 	void *handler_data;
 	uint64_t now_ms;
+	uint64_t request_cost_ms; /* fake time each request takes */
 	int64_t realtime_s;
 	uint64_t sleeps[FAKE_MAX];
 	size_t nsleeps;
