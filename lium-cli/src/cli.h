@@ -300,6 +300,11 @@ char *cli_prompt_line(const char *question, int secret);
 /* Set by the SIGINT/SIGTERM handler. */
 extern volatile sig_atomic_t cli_interrupted;
 void cli_signals_install(void);
+/*
+ * Call fn(arg) from the SIGINT/SIGTERM handler (fn must be
+ * async-signal-safe, e.g. lium_fanout_cancel); NULL removes it.
+ */
+void cli_on_interrupt(void (*fn)(void *), void *arg);
 
 /* Current time (UTC seconds) and the local UTC offset. */
 lium_time cli_now(void);

@@ -45,10 +45,35 @@ char *cli_known_hosts_path(void);
 char *cli_ssh_key_path(struct cli_ctx *ctx);
 
 /*
+ * SSH options for a pod: endpoint from ssh_connect_cmd (stored in *ep, which
+ * must outlive the options), the user's key (*keys[0], caller-provided
+ * array of 2), lium's known_hosts and the pod id as host-key alias.
+ * Returns LIUM_ENOTFOUND when the pod has no SSH access yet.
+ */
+lium_status cli_pod_ssh_options(const lium_pod *pod, const char *key_path, const char *known_hosts,
+				lium_ssh_endpoint *ep, const char **keys, lium_ssh_options *o,
+				lium_error *err);
+
+/* A label per pod for prefixed output: the names when they are unique, else HUIDs. */
+void cli_pod_labels(const lium_pod_list *pods, const size_t *sel, size_t n, const char **labels);
+
+/*
  * Connect to a pod with the pinned host key (alias = pod id) and the user's
  * key.  Prints nothing; fills err.
  */
 lium_status cli_pod_connect(struct cli_ctx *ctx, const lium_pod *pod, int cancel_fd,
 			    unsigned int connect_timeout_ms, lium_ssh **out, lium_error *err);
+
+/* Fan-out results (exec, scp, rsync). */
+const char *cli_fanout_status_word(const lium_fanout_result *res);
+/* A line per pod on stderr (✓/✗, exit status or error, time) and a summary. */
+void cli_fanout_report(const lium_fanout *f, const char *const *labels, size_t n);
+/* Members pod, huid, name, status, exit_code, signal, error, seconds. */
+void cli_fanout_json_result(struct cli_json *j, const lium_fanout_result *res, const lium_pod *p);
+/*
+ * 0 all succeeded; 6 some did; 5 none did and every one ran and failed;
+ * 130 interrupted; else the exit code of the first failure.
+ */
+int cli_fanout_exit(const lium_fanout *f, size_t n);
 
 #endif /* LIUM_CLI_API_H */

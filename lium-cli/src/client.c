@@ -268,36 +268,67 @@ char *cli_ssh_key_path(struct cli_ctx *ctx)
 	return NULL;
 }
 
+lium_status cli_pod_ssh_options(const lium_pod *pod, const char *key_path, const char *known_hosts,
+				lium_ssh_endpoint *ep, const char **keys, lium_ssh_options *o,
+				lium_error *err)
+{
+	lium_ssh_options init = LIUM_SSH_OPTIONS_INIT;
+	lium_status st;
+
+	*o = init;
+	if (!pod->ssh_connect_cmd || !*pod->ssh_connect_cmd)
+		return lium_error_set(err, LIUM_ENOTFOUND, "%s has no SSH access yet (status %s)",
+				      pod->huid, pod->status ? pod->status : "unknown");
+	st = lium_sshcmd_parse(pod->ssh_connect_cmd, ep, err);
+	if (st != LIUM_OK)
+		return st;
+	keys[0] = key_path;
+	keys[1] = NULL;
+	o->host = ep->host;
+	o->port = ep->port;
+	o->user = ep->user;
+	o->key_paths = key_path ? keys : NULL;
+	o->known_hosts_path = known_hosts;
+	o->host_alias = pod->id;
+	o->keepalive_interval_ms = 15000;
+	return LIUM_OK;
+}
+
+void cli_pod_labels(const lium_pod_list *pods, const size_t *sel, size_t n, const char **labels)
+{
+	size_t i, j;
+	int unique = 1;
+
+	for (i = 0; i < n && unique; i++) {
+		const char *a = pods->items[sel[i]]->name;
+		if (!a || !*a)
+			unique = 0;
+		for (j = 0; unique && j < i; j++)
+			if (strcmp(a, pods->items[sel[j]]->name) == 0)
+				unique = 0;
+	}
+	for (i = 0; i < n; i++)
+		labels[i] = unique ? pods->items[sel[i]]->name : pods->items[sel[i]]->huid;
+}
+
 lium_status cli_pod_connect(struct cli_ctx *ctx, const lium_pod *pod, int cancel_fd,
 			    unsigned int connect_timeout_ms, lium_ssh **out, lium_error *err)
 {
-	lium_ssh_options o = LIUM_SSH_OPTIONS_INIT;
+	lium_ssh_options o;
 	lium_ssh_endpoint ep;
-	const char *keys[2] = {NULL, NULL};
+	const char *keys[2];
 	char *key, *kh;
 	lium_status st;
 
 	*out = NULL;
-	if (!pod->ssh_connect_cmd || !*pod->ssh_connect_cmd)
-		return lium_error_set(err, LIUM_ENOTFOUND,
-				      "pod %s has no SSH access yet (status %s)", pod->huid,
-				      pod->status ? pod->status : "unknown");
-	st = lium_sshcmd_parse(pod->ssh_connect_cmd, &ep, err);
-	if (st != LIUM_OK)
-		return st;
 	key = cli_ssh_key_path(ctx);
 	kh = cli_known_hosts_path();
-	keys[0] = key;
-	o.host = ep.host;
-	o.port = ep.port;
-	o.user = ep.user;
-	o.key_paths = key ? keys : NULL;
-	o.known_hosts_path = kh;
-	o.host_alias = pod->id;
-	o.connect_timeout_ms = connect_timeout_ms;
-	o.keepalive_interval_ms = 15000;
-	o.cancel_fd = cancel_fd;
-	st = lium_ssh_connect(out, &o, err);
+	st = cli_pod_ssh_options(pod, key, kh, &ep, keys, &o, err);
+	if (st == LIUM_OK) {
+		o.connect_timeout_ms = connect_timeout_ms;
+		o.cancel_fd = cancel_fd;
+		st = lium_ssh_connect(out, &o, err);
+	}
 	lium_free(key);
 	lium_free(kh);
 	return st;

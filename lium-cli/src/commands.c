@@ -277,10 +277,10 @@ static const char help_version[] =
 #define CLI_CMD_LS     NULL
 #define CLI_CMD_UP     NULL
 #define CLI_CMD_PS     cli_cmd_ps
-#define CLI_CMD_EXEC   NULL
-#define CLI_CMD_SSH    NULL
-#define CLI_CMD_SCP    NULL
-#define CLI_CMD_RSYNC  NULL
+#define CLI_CMD_EXEC   cli_cmd_exec
+#define CLI_CMD_SSH    cli_cmd_ssh
+#define CLI_CMD_SCP    cli_cmd_scp
+#define CLI_CMD_RSYNC  cli_cmd_rsync
 #define CLI_CMD_DOWN   cli_cmd_down
 #define CLI_CMD_REBOOT cli_cmd_reboot
 #define CLI_CMD_LOGS   cli_cmd_logs

@@ -281,10 +281,24 @@ char *cli_prompt_line(const char *question, int secret)
 
 volatile sig_atomic_t cli_interrupted;
 
+static void (*volatile interrupt_hook)(void *);
+static void *volatile interrupt_arg;
+
+void cli_on_interrupt(void (*fn)(void *), void *arg)
+{
+	interrupt_hook = NULL;
+	interrupt_arg = arg;
+	interrupt_hook = fn;
+}
+
 static void on_signal(int sig)
 {
+	void (*fn)(void *) = interrupt_hook;
+
 	(void)sig;
 	cli_interrupted = 1;
+	if (fn)
+		fn(interrupt_arg);
 }
 
 void cli_signals_install(void)
