@@ -35,8 +35,13 @@ function(lium_add_library name)
   get_target_property(type ${target} TYPE)
   if(type STREQUAL "SHARED_LIBRARY")
     set(map ${CMAKE_CURRENT_SOURCE_DIR}/src/lium-${name}.map)
-    target_link_options(${target} PRIVATE
-      "LINKER:--version-script=${map}" "LINKER:--no-undefined")
+    target_link_options(${target} PRIVATE "LINKER:--version-script=${map}")
+    # --no-undefined catches a missing library at link time.  clang leaves
+    # the sanitizer runtimes (and libFuzzer's coverage hooks) to the
+    # executable, so an instrumented clang build must allow them undefined.
+    if(NOT (CMAKE_C_COMPILER_ID MATCHES "Clang" AND (LIUM_SANITIZE OR LIUM_BUILD_FUZZERS)))
+      target_link_options(${target} PRIVATE "LINKER:--no-undefined")
+    endif()
     set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS ${map})
   else()
     # Consumers of the static archive must not mark the symbols dllimport-ish;
