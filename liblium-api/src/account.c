@@ -56,6 +56,16 @@ LIUM_API_EXPORT lium_status lium_ssh_keys_add(lium_client *client, const char *n
 				 LIUM__RETRY_UNSENT, lium__decode_ssh_key_obj, out, err);
 }
 
+/* A DELETE whose answer is not needed. */
+static lium_status delete_at(lium_client *client, const char *prefix, const char *id,
+			     const char *what, lium_error *err);
+
+LIUM_API_EXPORT lium_status lium_ssh_keys_delete(lium_client *client, const char *key_id,
+						 lium_error *err)
+{
+	return delete_at(client, "/ssh-keys", key_id, "key id", err);
+}
+
 /* --- the user ------------------------------------------------------------------- */
 
 LIUM_API_EXPORT lium_status lium_users_me(lium_client *client, lium_user **out, lium_error *err)

@@ -226,6 +226,13 @@ static void setup(xfer *x, CURL *e, const char *url, long timeout_ms)
 	}
 	if (c->ca_path)
 		curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_path);
+	/*
+	 * libcurl silently sends a request again when a reused connection turns
+	 * out dead before any answer.  A POST that must not run twice (a rent)
+	 * therefore gets a connection of its own.
+	 */
+	if (req->retry != LIUM__RETRY_IDEMPOTENT)
+		curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
 	if (strcmp(req->method, "GET") == 0) {
 		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
 	} else {

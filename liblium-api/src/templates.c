@@ -211,3 +211,19 @@ LIUM_API_EXPORT lium_status lium_templates_update(lium_client *client, const cha
 	lium_buf_dispose(&path);
 	return st;
 }
+
+LIUM_API_EXPORT lium_status lium_templates_delete(lium_client *client, const char *template_id,
+						  lium_error *err)
+{
+	lium_buf path = LIUM_BUF_INIT;
+	lium_status st;
+
+	if (!client)
+		return lium_error_set(err, LIUM_EINVAL, "client is NULL");
+	st = template_path(&path, template_id, err);
+	if (st == LIUM_OK)
+		st = lium__send_decode(client, "DELETE", lium_buf_cstr(&path), NULL,
+				       LIUM__RETRY_IDEMPOTENT, NULL, NULL, err);
+	lium_buf_dispose(&path);
+	return st;
+}

@@ -1,7 +1,7 @@
 /*
  * liblium-api: SSH public keys registered with the account.
  *
- * Endpoints: GET /ssh-keys, POST /ssh-keys.
+ * Endpoints: GET /ssh-keys, POST /ssh-keys, DELETE /ssh-keys/{id}.
  */
 #ifndef LIUM_API_SSH_KEYS_H
 #define LIUM_API_SSH_KEYS_H
@@ -34,6 +34,15 @@ LIUM_API_EXPORT lium_status lium_ssh_keys_list(lium_client *client, lium_ssh_key
 LIUM_API_EXPORT lium_status lium_ssh_keys_add(lium_client *client, const char *name,
 					      const char *public_key, lium_ssh_key **out,
 					      lium_error *err);
+
+/**
+ * Remove a registered key (DELETE /ssh-keys/{key_id}).  Not used by the
+ * official client; a server without this route answers 404 or 405.
+ *
+ * @return LIUM_OK, LIUM_EINVAL, LIUM_ENOTFOUND or another error of client.h
+ */
+LIUM_API_EXPORT lium_status lium_ssh_keys_delete(lium_client *client, const char *key_id,
+						 lium_error *err);
 
 LIUM_END_DECLS
 

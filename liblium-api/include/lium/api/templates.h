@@ -2,7 +2,7 @@
  * liblium-api: templates (a Docker image and how to start it).
  *
  * Endpoints: GET /templates, GET /templates/{id}, POST /templates, PUT
- * /templates/{id}.
+ * /templates/{id}, DELETE /templates/{id}.
  */
 #ifndef LIUM_API_TEMPLATES_H
 #define LIUM_API_TEMPLATES_H
@@ -125,6 +125,16 @@ LIUM_API_EXPORT lium_status lium_templates_create(lium_client *client,
 LIUM_API_EXPORT lium_status lium_templates_update(lium_client *client, const char *template_id,
 						  const lium_template_spec *spec,
 						  lium_template **out, lium_error *err);
+
+/**
+ * Delete one of the caller's templates (DELETE /templates/{template_id}).
+ * The official client never deletes templates (one-time templates go with
+ * their pod); a server without this route answers 404 or 405.
+ *
+ * @return LIUM_OK, LIUM_EINVAL, LIUM_ENOTFOUND or another error of client.h
+ */
+LIUM_API_EXPORT lium_status lium_templates_delete(lium_client *client, const char *template_id,
+						  lium_error *err);
 
 LIUM_END_DECLS
 
