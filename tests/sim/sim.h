@@ -165,6 +165,11 @@ typedef struct sim_field {
  * with a 422 and returns false.
  */
 bool sim_validate_body(sim_req *r, const sim_field *fields, size_t n, sim_resp *resp);
+/**
+ * Appends type errors of the body to `errors`; true when the body is a JSON
+ * object (so that further checks can look at it).
+ */
+bool sim_check_body(sim_req *r, const sim_field *fields, size_t n, json_t *errors);
 /** Integer query parameter; false (and a 422 entry in errors) if malformed. */
 bool sim_query_int(const sim_req *r, const char *name, long long *out, bool *present,
 		   json_t *errors);

@@ -326,10 +326,16 @@ static const sim_field template_fields[] = {
 	{"docker_credential_id", SIM_F_UUID, false, true},
 };
 
-/* Checks beyond the types; false with a 422 in resp. */
-static bool template_semantics(json_t *b, sim_resp *resp)
+/* Types and the checks beyond them; false with a 422 in resp. */
+static bool template_valid(sim_req *r, sim_resp *resp)
 {
 	json_t *errors = json_array();
+	if (!sim_check_body(r, template_fields, sizeof template_fields / sizeof template_fields[0],
+			    errors)) {
+		sim_resp_422(resp, errors);
+		return false;
+	}
+	json_t *b = r->json;
 	const char *name = json_string_value(json_object_get(b, "name"));
 	if (name && !*name)
 		sim_verr(errors, "string_too_short", "body", "name",
@@ -364,7 +370,7 @@ static bool template_semantics(json_t *b, sim_resp *resp)
 	json_array_foreach(ports, i, pv)
 	{
 		double v = json_number_value(pv);
-		if (v < 1 || v > 65535)
+		if (json_is_number(pv) && (v < 1 || v > 65535))
 			sim_verr(errors, "value_error", "body", "internal_ports",
 				 "Value error, ports must be between 1 and 65535", json_incref(pv));
 	}
@@ -457,9 +463,7 @@ static void start_verification(sim_template *t, const char *first)
 
 void sim_h_template_create(sim_req *r, sim_resp *resp)
 {
-	if (!sim_validate_body(r, template_fields,
-			       sizeof template_fields / sizeof template_fields[0], resp) ||
-	    !template_semantics(r->json, resp))
+	if (!template_valid(r, resp))
 		return;
 	sim_template *t = sim_xcalloc(1, sizeof *t);
 	sim_uuid_new(t->id);
@@ -477,9 +481,7 @@ void sim_h_template_update(sim_req *r, sim_resp *resp)
 	sim_template *t = template_from_path(r, resp, true);
 	if (!t)
 		return;
-	if (!sim_validate_body(r, template_fields,
-			       sizeof template_fields / sizeof template_fields[0], resp) ||
-	    !template_semantics(r->json, resp))
+	if (!template_valid(r, resp))
 		return;
 	json_t *o = template_object(t->id, r->user, r->json, t->obj);
 	json_decref(t->obj);

@@ -80,10 +80,13 @@ int sim_fixture_start(sim_fixture *f, const char *const *extra_args)
 	}
 	snprintf(f->api_key, sizeof f->api_key, "%s", SIM_FIXTURE_DEFAULT_API_KEY);
 	size_t nextra = 0;
+	bool keyed = false;
 	for (; extra_args && extra_args[nextra]; nextra++) {
-		if (strcmp(extra_args[nextra], "--api-key") == 0 && extra_args[nextra + 1] &&
-		    strcmp(f->api_key, SIM_FIXTURE_DEFAULT_API_KEY) == 0)
+		if (!keyed && strcmp(extra_args[nextra], "--api-key") == 0 &&
+		    extra_args[nextra + 1]) {
 			snprintf(f->api_key, sizeof f->api_key, "%s", extra_args[nextra + 1]);
+			keyed = true;
+		}
 	}
 	char url_file[4200];
 	snprintf(url_file, sizeof url_file, "%s/url", f->state_dir);

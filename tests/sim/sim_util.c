@@ -594,6 +594,17 @@ static void check_field(json_t *obj, const sim_field *f, json_t *errors)
 bool sim_validate_body(sim_req *r, const sim_field *fields, size_t n, sim_resp *resp)
 {
 	json_t *errors = json_array();
+	sim_check_body(r, fields, n, errors);
+	if (json_array_size(errors) == 0) {
+		json_decref(errors);
+		return true;
+	}
+	sim_resp_422(resp, errors);
+	return false;
+}
+
+bool sim_check_body(sim_req *r, const sim_field *fields, size_t n, json_t *errors)
+{
 	if (r->body_len == 0) {
 		sim_verr(errors, "missing", "body", NULL, "Field required", NULL);
 	} else if (!r->json) {
@@ -619,12 +630,8 @@ bool sim_validate_body(sim_req *r, const sim_field *fields, size_t n, sim_resp *
 	} else {
 		for (size_t i = 0; i < n; i++)
 			check_field(r->json, &fields[i], errors);
-	}
-	if (json_array_size(errors) == 0) {
-		json_decref(errors);
 		return true;
 	}
-	sim_resp_422(resp, errors);
 	return false;
 }
 
