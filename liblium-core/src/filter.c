@@ -144,9 +144,17 @@ typedef enum fop { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_IN, OP_NOTIN } f
 
 static const char *const op_text[] = {"=", "!=", "<", "<=", ">", ">=", "in", "notin"};
 
+/* Numbers are kept exactly, as millionths (six decimals are more than any
+ * price, size or speed needs), so that the normalised text reads back as
+ * the very same filter; `num` is the same value as a double for matching. */
+#define MICRO INT64_C(1000000)
+/* The largest magnitude a number may have, in millionths: 1e12. */
+#define MICRO_MAX (INT64_C(1000000000000) * MICRO)
+
 typedef struct fvalue {
-	double num; /* numbers, booleans (0/1), minutes */
-	char *str;  /* text, GPU names, countries, versions */
+	int64_t micro; /* numbers, booleans (0/1), minutes, in millionths */
+	double num;    /* micro / 1e6 */
+	char *str;     /* text, GPU names, countries, versions */
 } fvalue;
 
 typedef struct cond {
@@ -300,18 +308,20 @@ static lium_status read_raw(parser *p, const char *after, char **out, size_t *po
 
 typedef struct unit {
 	const char *name;
-	double factor;
+	int64_t mul, div; /* value * mul / div is the value in the base unit */
 } unit;
 
 /* Sizes: lium shows binary gigabytes labelled GB, as the official client
  * does; so GB and GiB are the same unit here. */
-static const unit size_units[] = {{"gb", 1},          {"gib", 1},          {"g", 1},
-				  {"tb", 1024},       {"tib", 1024},       {"t", 1024},
-				  {"mb", 1 / 1024.0}, {"mib", 1 / 1024.0}, {NULL, 0}};
-static const unit speed_units[] = {{"mbps", 1},     {"mbit", 1},     {"mbit/s", 1},    {"m", 1},
-				   {"gbps", 1000},  {"gbit", 1000},  {"gbit/s", 1000}, {"g", 1000},
-				   {"kbps", 0.001}, {"kbit", 0.001}, {NULL, 0}};
-static const unit price_units[] = {{"/h", 1}, {"/hr", 1}, {"/hour", 1}, {"usd", 1}, {NULL, 0}};
+static const unit size_units[] = {{"gb", 1, 1},    {"gib", 1, 1},    {"g", 1, 1},
+				  {"tb", 1024, 1}, {"tib", 1024, 1}, {"t", 1024, 1},
+				  {"mb", 1, 1024}, {"mib", 1, 1024}, {NULL, 0, 0}};
+static const unit speed_units[] = {{"mbps", 1, 1},      {"mbit", 1, 1},    {"mbit/s", 1, 1},
+				   {"m", 1, 1},         {"gbps", 1000, 1}, {"gbit", 1000, 1},
+				   {"gbit/s", 1000, 1}, {"g", 1000, 1},    {"kbps", 1, 1000},
+				   {"kbit", 1, 1000},   {NULL, 0, 0}};
+static const unit price_units[] = {
+	{"/h", 1, 1}, {"/hr", 1, 1}, {"/hour", 1, 1}, {"usd", 1, 1}, {NULL, 0, 0}};
 
 static const char *unit_list(ftype t)
 {
@@ -327,7 +337,49 @@ static const char *unit_list(ftype t)
 	}
 }
 
-static lium_status to_number(parser *p, fid f, const char *raw, size_t pos, double *out)
+/* Reads digits[.digits] as millionths, rounding past the sixth decimal.
+ * Returns the bytes consumed (0: no number); *too_big when over MICRO_MAX. */
+static size_t read_micro(const char *s, int64_t *out, int *too_big)
+{
+	int64_t v = 0;
+	size_t i = 0, dec = 0;
+	int any = 0, round_up = 0;
+
+	*too_big = 0;
+	while (lium__is_digit(s[i])) {
+		any = 1;
+		if (v <= MICRO_MAX / 10)
+			v = v * 10 + (s[i] - '0');
+		else
+			*too_big = 1;
+		i++;
+	}
+	if (*too_big || v > MICRO_MAX / MICRO)
+		*too_big = 1;
+	v *= *too_big ? 0 : MICRO;
+	if (s[i] == '.' && lium__is_digit(s[i + 1])) {
+		int64_t scale = MICRO / 10;
+
+		i++;
+		while (lium__is_digit(s[i])) {
+			any = 1;
+			if (dec < 6) {
+				v += (s[i] - '0') * scale;
+				scale /= 10;
+			} else if (dec == 6) {
+				round_up = s[i] >= '5';
+			}
+			dec++;
+			i++;
+		}
+	}
+	if (!any)
+		return 0;
+	*out = v + round_up;
+	return i;
+}
+
+static lium_status to_number(parser *p, fid f, const char *raw, size_t pos, int64_t *out)
 {
 	ftype t = fields[f].type;
 	const unit *units = t == FT_SIZE    ? size_units
@@ -335,8 +387,8 @@ static lium_status to_number(parser *p, fid f, const char *raw, size_t pos, doub
 			    : t == FT_PRICE ? price_units
 					    : NULL;
 	size_t i = 0, n, u;
-	double v;
-	int neg = 0;
+	int64_t v = 0;
+	int neg = 0, too_big = 0;
 
 	if (t == FT_PRICE && raw[i] == '$')
 		i++;
@@ -344,24 +396,27 @@ static lium_status to_number(parser *p, fid f, const char *raw, size_t pos, doub
 		neg = raw[i] == '-';
 		i++;
 	}
-	n = lium__text_number(raw + i, &v);
+	n = read_micro(raw + i, &v, &too_big);
 	if (n == 0)
 		return fail(p, pos + i, "expected a number for '%s', found '%.24s'", fields[f].name,
 			    raw);
+	if (too_big)
+		return fail(p, pos + i, "number too large for '%s' (at most 1e12)", fields[f].name);
 	i += n;
-	if (raw[i] == '\0') {
-		*out = neg ? -v : v;
-		return LIUM_OK;
+	if (raw[i] != '\0') {
+		for (u = 0; units && units[u].name; u++)
+			if (lium__text_casecmp(raw + i, units[u].name) == 0)
+				break;
+		if (!units || !units[u].name)
+			return fail(p, pos + i, "unknown unit '%.16s' for '%s' (expected %s)",
+				    raw + i, fields[f].name, unit_list(t));
+		if (v > MICRO_MAX / units[u].mul)
+			return fail(p, pos, "number too large for '%s' (at most 1e12)",
+				    fields[f].name);
+		v = (v * units[u].mul + units[u].div / 2) / units[u].div;
 	}
-	for (u = 0; units && units[u].name; u++) {
-		if (lium__text_casecmp(raw + i, units[u].name) == 0) {
-			v *= units[u].factor;
-			*out = neg ? -v : v;
-			return LIUM_OK;
-		}
-	}
-	return fail(p, pos + i, "unknown unit '%.16s' for '%s' (expected %s)", raw + i,
-		    fields[f].name, unit_list(t));
+	*out = neg ? -v : v;
+	return LIUM_OK;
 }
 
 static int is_version(const char *s)
@@ -386,13 +441,15 @@ static lium_status convert(parser *p, fid f, char *raw, size_t pos, fvalue *v)
 	lium_status st;
 
 	v->num = 0;
+	v->micro = 0;
 	v->str = NULL;
 	switch (fields[f].type) {
 	case FT_NUM:
 	case FT_SIZE:
 	case FT_SPEED:
 	case FT_PRICE:
-		st = to_number(p, f, raw, pos, &v->num);
+		st = to_number(p, f, raw, pos, &v->micro);
+		v->num = (double)v->micro / (double)MICRO;
 		lium_free(raw);
 		return st;
 	case FT_MINUTES: {
@@ -407,7 +464,8 @@ static lium_status convert(parser *p, fid f, char *raw, size_t pos, fvalue *v)
 				p,
 				pos + (sub.position == LIUM_ERROR_NO_POSITION ? 0 : sub.position),
 				"expected a duration such as 90m, 6h or 2d for 'uptime'");
-		v->num = (double)secs / 60.0;
+		v->micro = (secs * MICRO + 30) / 60;
+		v->num = (double)v->micro / (double)MICRO;
 		return LIUM_OK;
 	}
 	case FT_BOOL: {
@@ -1011,20 +1069,19 @@ int lium_filter_match(const lium_filter *f, const lium_executor *e)
 
 /* --- normalised text ------------------------------------------------------ */
 
-static lium_status put_number(lium_buf *out, double v)
+static lium_status put_number(lium_buf *out, int64_t micro)
 {
-	char buf[40];
-	double back = 0;
-	size_t n;
+	char frac[8];
+	uint64_t m = micro < 0 ? (uint64_t)(-(micro + 1)) + 1u : (uint64_t)micro;
+	int k;
 
-	/* The shortest of %.15g and %.17g that reads back as the same value. */
-	snprintf(buf, sizeof(buf), "%.15g", v);
-	n = lium__text_number(buf[0] == '-' ? buf + 1 : buf, &back);
-	if (buf[0] == '-')
-		back = -back;
-	if (n == 0 || back != v || strchr(buf, 'e'))
-		snprintf(buf, sizeof(buf), "%.17g", v);
-	return lium_buf_puts(out, buf);
+	/* Exact decimal: integer part, then up to six decimals without
+	 * trailing zeros. */
+	snprintf(frac, sizeof(frac), "%06llu", (unsigned long long)(m % (uint64_t)MICRO));
+	for (k = 5; k >= 0 && frac[k] == '0'; k--)
+		frac[k] = '\0';
+	return lium_buf_printf(out, "%s%llu%s%s", micro < 0 ? "-" : "",
+			       (unsigned long long)(m / (uint64_t)MICRO), frac[0] ? "." : "", frac);
 }
 
 static lium_status put_text(lium_buf *out, const char *s)
@@ -1059,7 +1116,7 @@ static lium_status put_value(lium_buf *out, const cond *c, const fvalue *v)
 	case FT_VERSION:
 		return put_text(out, v->str);
 	default:
-		return put_number(out, v->num);
+		return put_number(out, v->micro);
 	}
 }
 

@@ -333,6 +333,14 @@ static const accepted good[] = {
 	{"  count>=2\tprice<3  ", "count>=2 price<3", 0x1b},
 	{"GPU=H100 COUNT>=8", "gpu=H100 count>=8", 0x01},
 	{"gpu:H200", "gpu=H200", 0x02},
+	/* Numbers keep six decimals, exactly. */
+	{"price<=0.3200004", "price<=0.32", 0x24},
+	{"price<=0.3200005", "price<=0.320001", 0x24},
+	{"vram>=1MB", "vram>=0.000977", 0x3f},
+	{"down>=1kbps", "down>=0.001", 0x3f},
+	{"pcie<=999999999999", "pcie<=999999999999", 0x3f},
+	{"price>-1", "price>-1", 0x3f},
+	{"price>=+0.5", "price>=0.5", 0x0b},
 };
 
 static void test_filter__golden_accepted(void **state)
@@ -409,6 +417,9 @@ static const rejected bad[] = {
 	{"gpu not [H100]", 4, "expected 'in' after 'not'"},
 	{"price<=$", 8, "expected a number for 'price'"},
 	{"gpu=''", 4, "expected a non-empty value for 'gpu'"},
+	{"pcie<=1000000000001", 6, "number too large for 'pcie' (at most 1e12)"},
+	{"disk>=999999999999TB", 6, "number too large for 'disk'"},
+	{"count>1e3", 7, "unknown unit 'e3' for 'count'"},
 };
 
 static void test_filter__golden_rejected(void **state)
