@@ -263,7 +263,7 @@ LIUM_UTILS_EXPORT lium_status lium_docker_build(lium_docker *d, const char *cont
  * @param[in] repo_tag  the new name, "repo[:tag]" (tag "latest" when
  *                      absent), e.g. "127.0.0.1:5000/team/app:1"
  * @return LIUM_OK; LIUM_EDOCKER (e.g. no such image: cause 404; an invalid
- *         name: cause 400); LIUM_EINVAL; LIUM_ENETWORK; LIUM_ENOMEM.
+ *         name: cause 400, or 500 from older engines); LIUM_EINVAL; LIUM_ENETWORK; LIUM_ENOMEM.
  */
 LIUM_UTILS_EXPORT lium_status lium_docker_tag(lium_docker *d, const char *image,
 					      const char *repo_tag, lium_error *err);
