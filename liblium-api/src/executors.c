@@ -55,6 +55,8 @@ static lium_status build_executor_query(lium_buf *p, const lium_executor_filter 
 		st = lium__query_double(p, "price_per_hour_gte", f->price_min);
 	if (st == LIUM_OK && f->price_max > 0)
 		st = lium__query_double(p, "price_per_hour_lte", f->price_max);
+	if (st == LIUM_OK && f->page)
+		st = lium__query_uint(p, "page", f->page);
 	return st;
 }
 

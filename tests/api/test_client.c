@@ -190,14 +190,16 @@ static void test_client__executors_query(void **state)
 	filter.price_min = 1.5;
 	filter.price_max = 20;
 	filter.size = 50;
+	filter.page = 2;
 	fake_reply(&fx->f, 200, "[]");
 	assert_int_equal(lium_executors_list(fx->c, &filter, &list, NULL), LIUM_OK);
 	assert_int_equal(list->count, 0);
 	lium_executor_list_free(list);
 	expect_request(&fx->f, 1, "GET",
-		       BASE "/executors?size=50&machine_names=NVIDIA+H100+80GB+HBM3%2CNVIDIA+H100+"
-			    "PCIe&gpu_count_gte=8&gpu_count_lte=8&lat=37.77&lon=-122.42"
-			    "&max_distance_mile=500&price_per_hour_gte=1.5&price_per_hour_lte=20",
+		       BASE
+		       "/executors?size=50&machine_names=NVIDIA+H100+80GB+HBM3%2CNVIDIA+H100+"
+		       "PCIe&gpu_count_gte=8&gpu_count_lte=8&lat=37.77&lon=-122.42"
+		       "&max_distance_mile=500&price_per_hour_gte=1.5&price_per_hour_lte=20&page=2",
 		       NULL);
 }
 

@@ -43,14 +43,19 @@ typedef struct lium_executor_filter {
 	double price_min;
 	/** `price_per_hour_lte`, USD/h; 0 = not sent. */
 	double price_max;
-	/** `size` (page size); 0 = 1000, the official client's value. */
+	/**
+	 * `size`: the most executors one response holds; 0 = 1000, the official
+	 * client's value.  A larger market needs a larger size or `page`.
+	 */
 	unsigned int size;
+	/** `page` (1-based) of `size` executors; 0 = not sent (the first page). */
+	unsigned int page;
 } lium_executor_filter;
 
 /** Initialiser for lium_executor_filter: no filter, size 1000. */
-#define LIUM_EXECUTOR_FILTER_INIT                                                        \
-	{                                                                                \
-		LIUM_EXECUTOR_FILTER_VERSION, NULL, 0, 0, 0, 0, 0.0, 0.0, 0, 0.0, 0.0, 0 \
+#define LIUM_EXECUTOR_FILTER_INIT                                                           \
+	{                                                                                   \
+		LIUM_EXECUTOR_FILTER_VERSION, NULL, 0, 0, 0, 0, 0.0, 0.0, 0, 0.0, 0.0, 0, 0 \
 	}
 
 /**
