@@ -71,7 +71,9 @@ typedef enum lium_jitter {
  * not reach the server (name resolution, connect or TLS handshake failed) or
  * the server answered 429 (rate limited, nothing done).  Renting has its own
  * rule, described at lium_executors_rent().  Other 4xx statuses and 500 are
- * never retried.
+ * never retried.  Such POSTs also get a connection of their own: libcurl
+ * silently sends a request again when a reused connection turns out to be
+ * dead, which must not happen to a request that may not run twice.
  *
  * A `Retry-After` header (seconds, or an HTTP date) is honoured: the next
  * attempt never starts before it.  A delay that would end after the total

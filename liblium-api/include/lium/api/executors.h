@@ -76,7 +76,9 @@ LIUM_API_EXPORT lium_status lium_executors_list(lium_client *client,
  * The machine catalogue (GET /machines): full machine names with their short
  * GPU type (lium_gpu_type_extract()).
  *
+ * @param[in]  client  the client, not NULL; one thread at a time
  * @param[out] out  freed with lium_machine_list_free(); NULL on failure
+ * @param[out] err     may be NULL; describes the failure
  * @return LIUM_OK or an error of client.h
  */
 LIUM_API_EXPORT lium_status lium_machines_list(lium_client *client, lium_machine_list **out,
@@ -86,9 +88,11 @@ LIUM_API_EXPORT lium_status lium_machines_list(lium_client *client, lium_machine
  * Default Docker images for a GPU model and driver (GET
  * /executors/default-docker-image?gpu_model=&driver_version=).
  *
+ * @param[in]  client  the client, not NULL; one thread at a time
  * @param[in]  gpu_model       e.g. "NVIDIA H100 80GB HBM3"; NULL sends ""
  * @param[in]  driver_version  e.g. "570.124.06"; NULL sends ""
  * @param[out] out  freed with lium_docker_image_list_free(); NULL on failure
+ * @param[out] err     may be NULL; describes the failure
  * @return LIUM_OK or an error of client.h
  */
 LIUM_API_EXPORT lium_status lium_executors_default_images(lium_client *client,
@@ -101,9 +105,11 @@ LIUM_API_EXPORT lium_status lium_executors_default_images(lium_client *client,
  * Estimated deployment time of a template on an executor (GET
  * /executors/deployment-estimate?executor_id=&template_id=).
  *
+ * @param[in]  client  the client, not NULL; one thread at a time
  * @param[in]  executor_id  executor UUID, not NULL
  * @param[in]  template_id  template UUID, not NULL
  * @param[out] out  freed with lium_estimate_free(); NULL on failure
+ * @param[out] err     may be NULL; describes the failure
  * @return LIUM_OK, LIUM_EINVAL or an error of client.h
  */
 LIUM_API_EXPORT lium_status lium_executors_estimate(lium_client *client, const char *executor_id,

@@ -16,8 +16,10 @@ LIUM_BEGIN_DECLS
  * Currencies accepted for top-ups (GET /tmc-pay/currencies, `refresh=true`
  * when asked).  The response `{"currencies": [...]}` or a bare list.
  *
+ * @param[in]  client  the client, not NULL; one thread at a time
  * @param[in]  refresh  non-zero asks the server to refresh its list
  * @param[out] out      freed with lium_currency_list_free(); NULL on failure
+ * @param[out] err     may be NULL; describes the failure
  * @return LIUM_OK or an error of client.h
  */
 LIUM_API_EXPORT lium_status lium_payments_currencies(lium_client *client, int refresh,
@@ -27,10 +29,12 @@ LIUM_API_EXPORT lium_status lium_payments_currencies(lium_client *client, int re
  * Create a top-up invoice (POST /tmc-pay/create-invoice, body `{"amount",
  * "crypto_currency", "crypto_network"}`).  Not retried once sent.
  *
+ * @param[in]  client  the client, not NULL; one thread at a time
  * @param[in]  amount_usd  USD amount, > 0
  * @param[in]  currency    e.g. "USDT", not NULL
  * @param[in]  network     e.g. "tron", not NULL
  * @param[out] out         freed with lium_invoice_free(); NULL on failure
+ * @param[out] err     may be NULL; describes the failure
  * @return LIUM_OK, LIUM_EINVAL or an error of client.h
  */
 LIUM_API_EXPORT lium_status lium_payments_create_invoice(lium_client *client, double amount_usd,
@@ -42,8 +46,10 @@ LIUM_API_EXPORT lium_status lium_payments_create_invoice(lium_client *client, do
  * `{"amount": amount}`) and return the redirect URL the server gives (its
  * query carries `app_id` and `customer_id`).  Not retried once sent.
  *
+ * @param[in]  client  the client, not NULL; one thread at a time
  * @param[in]  amount  the amount (the official client sends 10)
  * @param[out] url     receives the `url` (appended), not NULL
+ * @param[out] err     may be NULL; describes the failure
  * @return LIUM_OK, LIUM_EINVAL, LIUM_EPARSE (no url) or an error of client.h
  */
 LIUM_API_EXPORT lium_status lium_payments_tao_transfer(lium_client *client, double amount,

@@ -18,7 +18,9 @@ LIUM_BEGIN_DECLS
  * with lium_pod_finish().  The nested executor's price_per_hour is the pod's
  * price and its price_per_gpu that price divided by the GPU count.
  *
+ * @param[in]  client  the client, not NULL; one thread at a time
  * @param[out] out  freed with lium_pod_list_free(); NULL on failure
+ * @param[out] err     may be NULL; describes the failure
  * @return LIUM_OK or an error of client.h
  */
 LIUM_API_EXPORT lium_status lium_pods_list(lium_client *client, lium_pod_list **out,
@@ -27,8 +29,10 @@ LIUM_API_EXPORT lium_status lium_pods_list(lium_client *client, lium_pod_list **
 /**
  * One pod (GET /pods/{pod_id}).
  *
+ * @param[in]  client  the client, not NULL; one thread at a time
  * @param[in]  pod_id  pod UUID, not NULL
  * @param[out] out     freed with lium_pod_free(); NULL on failure
+ * @param[out] err     may be NULL; describes the failure
  * @return LIUM_OK, LIUM_EINVAL, LIUM_ENOTFOUND or another error of client.h
  */
 LIUM_API_EXPORT lium_status lium_pods_get(lium_client *client, const char *pod_id, lium_pod **out,
@@ -49,6 +53,7 @@ LIUM_API_EXPORT lium_status lium_pods_get(lium_client *client, const char *pod_i
  * LIUM_OK unless something failed for the batch as a whole (then `*out` is
  * NULL); `err`, when a pod failed, describes the first failure.
  *
+ * @param[in]  client  the client, not NULL; one thread at a time
  * @param[in]  pod_ids   pod UUIDs, none NULL
  * @param[in]  count     entries in pod_ids (0 gives an empty list)
  * @param[out] out       freed with lium_pod_list_free()
@@ -63,6 +68,9 @@ LIUM_API_EXPORT lium_status lium_pods_get_many(lium_client *client, const char *
 /**
  * Terminate a pod (DELETE /pods/{pod_id}).
  *
+ * @param[in]  client  the client, not NULL; one thread at a time
+ * @param[in]  pod_id  pod UUID, not NULL
+ * @param[out] err     may be NULL; describes the failure
  * @return LIUM_OK, LIUM_EINVAL, LIUM_ENOTFOUND or another error of client.h
  */
 LIUM_API_EXPORT lium_status lium_pods_delete(lium_client *client, const char *pod_id,
@@ -73,7 +81,10 @@ LIUM_API_EXPORT lium_status lium_pods_delete(lium_client *client, const char *po
  * `{"volume_id": "..."}`.  Not retried once sent (a reboot is not repeated
  * behind the caller's back).
  *
+ * @param[in]  client  the client, not NULL; one thread at a time
+ * @param[in]  pod_id  pod UUID, not NULL
  * @param[in] volume_id  volume to attach on reboot, or NULL
+ * @param[out] err     may be NULL; describes the failure
  * @return LIUM_OK, LIUM_EINVAL or an error of client.h
  */
 LIUM_API_EXPORT lium_status lium_pods_reboot(lium_client *client, const char *pod_id,
@@ -126,10 +137,12 @@ typedef struct lium_logs_options {
  * Retries (under the policy) happen only before any of the body arrived, so
  * no line is delivered twice.
  *
+ * @param[in]  client  the client, not NULL; one thread at a time
  * @param[in] pod_id    pod UUID, not NULL
  * @param[in] opts      options, or NULL for LIUM_LOGS_OPTIONS_INIT
  * @param[in] on_line   receives the lines, not NULL
  * @param[in] userdata  passed to on_line
+ * @param[out] err     may be NULL; describes the failure
  * @return LIUM_OK (also when on_line stopped the stream), LIUM_EINVAL,
  *         LIUM_ENOTFOUND (no such pod) or another error of client.h
  */
@@ -144,6 +157,8 @@ LIUM_API_EXPORT lium_status lium_pods_logs(lium_client *client, const char *pod_
  * @param[in] text     the body
  * @param[in] len      its length
  * @param[in] on_line  receives the lines; returning non-zero stops
+ * @param[in] userdata  passed to on_line
+ * @param[out] err     may be NULL; describes the failure
  * @return LIUM_OK, LIUM_EINVAL, LIUM_ENOMEM
  */
 LIUM_API_EXPORT lium_status lium_logs_parse(const char *text, size_t len, lium_log_line_fn on_line,
@@ -153,9 +168,13 @@ LIUM_API_EXPORT lium_status lium_logs_parse(const char *text, size_t len, lium_l
  * Switch a pod to another template (PUT /pods/{pod_id}/switch-template, body
  * `{"template_id": "..."}`).
  *
+ * @param[in]  client  the client, not NULL; one thread at a time
+ * @param[in]  pod_id  pod UUID, not NULL
+ * @param[in]  template_id  template UUID, not NULL
  * @param[out] out  the updated pod as the server describes it (status
  *                  defaults to PENDING), freed with lium_pod_free(); may be
  *                  NULL when not wanted
+ * @param[out] err     may be NULL; describes the failure
  * @return LIUM_OK, LIUM_EINVAL or an error of client.h
  */
 LIUM_API_EXPORT lium_status lium_pods_switch_template(lium_client *client, const char *pod_id,
@@ -167,7 +186,10 @@ LIUM_API_EXPORT lium_status lium_pods_switch_template(lium_client *client, const
  * `{"removal_scheduled_at": "YYYY-MM-DDTHH:MM:SS+00:00"}`).  Setting the
  * same time twice has the same effect, so this POST is retried like a GET.
  *
+ * @param[in]  client  the client, not NULL; one thread at a time
+ * @param[in]  pod_id  pod UUID, not NULL
  * @param[in] when  the instant, seconds since the epoch (UTC)
+ * @param[out] err     may be NULL; describes the failure
  * @return LIUM_OK, LIUM_EINVAL or an error of client.h
  */
 LIUM_API_EXPORT lium_status lium_pods_schedule_removal(lium_client *client, const char *pod_id,
@@ -176,6 +198,9 @@ LIUM_API_EXPORT lium_status lium_pods_schedule_removal(lium_client *client, cons
 /**
  * Cancel a scheduled removal (DELETE /pods/{pod_id}/schedule-removal).
  *
+ * @param[in]  client  the client, not NULL; one thread at a time
+ * @param[in]  pod_id  pod UUID, not NULL
+ * @param[out] err     may be NULL; describes the failure
  * @return LIUM_OK, LIUM_EINVAL or an error of client.h
  */
 LIUM_API_EXPORT lium_status lium_pods_cancel_removal(lium_client *client, const char *pod_id,
@@ -186,7 +211,10 @@ LIUM_API_EXPORT lium_status lium_pods_cancel_removal(lium_client *client, const 
  * body `{"jupyter_internal_port": port}`).  Progress shows in the pod's
  * jupyter_status and jupyter_url (poll lium_pods_get()).
  *
+ * @param[in]  client  the client, not NULL; one thread at a time
+ * @param[in]  pod_id  pod UUID, not NULL
  * @param[in] internal_port  container port for Jupyter, 1-65535
+ * @param[out] err     may be NULL; describes the failure
  * @return LIUM_OK, LIUM_EINVAL or an error of client.h
  */
 LIUM_API_EXPORT lium_status lium_pods_install_jupyter(lium_client *client, const char *pod_id,
@@ -196,11 +224,13 @@ LIUM_API_EXPORT lium_status lium_pods_install_jupyter(lium_client *client, const
  * Wait until a pod is ready (lium_pod_is_ready(): RUNNING with an
  * ssh_connect_cmd), polling GET /pods/{pod_id}.
  *
+ * @param[in]  client  the client, not NULL; one thread at a time
  * @param[in]  pod_id         pod UUID, not NULL
  * @param[in]  timeout_ms     give up after this long; 0 = wait forever
  * @param[in]  poll_ms        pause between polls; 0 = 2000
  * @param[out] out            the ready pod, freed with lium_pod_free(); may
  *                            be NULL when not wanted
+ * @param[out] err     may be NULL; describes the failure
  * @return LIUM_OK; LIUM_ETIMEOUT; LIUM_EGENERIC when the pod reached FAILED,
  *         STOPPED or DELETING; LIUM_ECANCELLED; another error of client.h
  */

@@ -14,7 +14,9 @@ LIUM_BEGIN_DECLS
 /**
  * List templates (GET /templates): public ones and the caller's.
  *
+ * @param[in]  client  the client, not NULL; one thread at a time
  * @param[out] out  freed with lium_template_list_free(); NULL on failure
+ * @param[out] err     may be NULL; describes the failure
  * @return LIUM_OK or an error of client.h
  */
 LIUM_API_EXPORT lium_status lium_templates_list(lium_client *client, lium_template_list **out,
@@ -23,8 +25,10 @@ LIUM_API_EXPORT lium_status lium_templates_list(lium_client *client, lium_templa
 /**
  * One template (GET /templates/{template_id}).
  *
+ * @param[in]  client  the client, not NULL; one thread at a time
  * @param[in]  template_id  template UUID, not NULL
  * @param[out] out  freed with lium_template_free(); NULL on failure
+ * @param[out] err     may be NULL; describes the failure
  * @return LIUM_OK, LIUM_EINVAL, LIUM_ENOTFOUND or another error of client.h
  */
 LIUM_API_EXPORT lium_status lium_templates_get(lium_client *client, const char *template_id,
@@ -105,9 +109,11 @@ LIUM_API_EXPORT lium_status lium_template_spec_from_template(lium_template_spec 
  * Create a template (POST /templates).  Not retried once sent (it would
  * create a second template).
  *
+ * @param[in]  client  the client, not NULL; one thread at a time
  * @param[in]  spec  the template, name and docker_image required
  * @param[out] out   the created template, freed with lium_template_free();
  *                   NULL on failure; may be NULL when not wanted
+ * @param[out] err     may be NULL; describes the failure
  * @return LIUM_OK, LIUM_EINVAL or an error of client.h
  */
 LIUM_API_EXPORT lium_status lium_templates_create(lium_client *client,
@@ -118,8 +124,12 @@ LIUM_API_EXPORT lium_status lium_templates_create(lium_client *client,
  * Replace a template (PUT /templates/{template_id}) with the full body built
  * from spec.
  *
+ * @param[in]  client  the client, not NULL; one thread at a time
+ * @param[in]  template_id  template UUID, not NULL
+ * @param[in]  spec  the whole template, name and docker_image required; borrowed
  * @param[out] out  the updated template, freed with lium_template_free();
  *                  may be NULL when not wanted
+ * @param[out] err     may be NULL; describes the failure
  * @return LIUM_OK, LIUM_EINVAL or an error of client.h
  */
 LIUM_API_EXPORT lium_status lium_templates_update(lium_client *client, const char *template_id,
@@ -131,6 +141,9 @@ LIUM_API_EXPORT lium_status lium_templates_update(lium_client *client, const cha
  * The official client never deletes templates (one-time templates go with
  * their pod); a server without this route answers 404 or 405.
  *
+ * @param[in]  client  the client, not NULL; one thread at a time
+ * @param[in]  template_id  template UUID, not NULL
+ * @param[out] err     may be NULL; describes the failure
  * @return LIUM_OK, LIUM_EINVAL, LIUM_ENOTFOUND or another error of client.h
  */
 LIUM_API_EXPORT lium_status lium_templates_delete(lium_client *client, const char *template_id,

@@ -14,7 +14,9 @@ LIUM_BEGIN_DECLS
 /**
  * List volumes (GET /volumes).
  *
+ * @param[in]  client  the client, not NULL; one thread at a time
  * @param[out] out  freed with lium_volume_list_free(); NULL on failure
+ * @param[out] err     may be NULL; describes the failure
  * @return LIUM_OK or an error of client.h
  */
 LIUM_API_EXPORT lium_status lium_volumes_list(lium_client *client, lium_volume_list **out,
@@ -23,7 +25,10 @@ LIUM_API_EXPORT lium_status lium_volumes_list(lium_client *client, lium_volume_l
 /**
  * One volume (GET /volumes/{volume_id}).
  *
+ * @param[in]  client  the client, not NULL; one thread at a time
+ * @param[in]  volume_id  volume UUID, not NULL
  * @param[out] out  freed with lium_volume_free(); NULL on failure
+ * @param[out] err     may be NULL; describes the failure
  * @return LIUM_OK, LIUM_EINVAL, LIUM_ENOTFOUND or another error of client.h
  */
 LIUM_API_EXPORT lium_status lium_volumes_get(lium_client *client, const char *volume_id,
@@ -33,10 +38,12 @@ LIUM_API_EXPORT lium_status lium_volumes_get(lium_client *client, const char *vo
  * Create a volume (POST /volumes, body `{"name", "description"}`).  Not
  * retried once sent.
  *
+ * @param[in]  client  the client, not NULL; one thread at a time
  * @param[in]  name         not NULL
  * @param[in]  description  NULL sends ""
  * @param[out] out          the created volume, freed with lium_volume_free();
  *                          may be NULL when not wanted
+ * @param[out] err     may be NULL; describes the failure
  * @return LIUM_OK, LIUM_EINVAL or an error of client.h
  */
 LIUM_API_EXPORT lium_status lium_volumes_create(lium_client *client, const char *name,
@@ -47,9 +54,12 @@ LIUM_API_EXPORT lium_status lium_volumes_create(lium_client *client, const char 
  * Rename or re-describe a volume (PUT /volumes/{volume_id}); only the keys
  * given are sent.
  *
+ * @param[in]  client  the client, not NULL; one thread at a time
+ * @param[in]  volume_id  volume UUID, not NULL
  * @param[in]  name         new name, or NULL to keep
  * @param[in]  description  new description, or NULL to keep
  * @param[out] out          the updated volume; may be NULL when not wanted
+ * @param[out] err     may be NULL; describes the failure
  * @return LIUM_OK; LIUM_EINVAL when both are NULL; an error of client.h
  */
 LIUM_API_EXPORT lium_status lium_volumes_update(lium_client *client, const char *volume_id,
@@ -59,6 +69,9 @@ LIUM_API_EXPORT lium_status lium_volumes_update(lium_client *client, const char 
 /**
  * Delete a volume (DELETE /volumes/{volume_id}).
  *
+ * @param[in]  client  the client, not NULL; one thread at a time
+ * @param[in]  volume_id  volume UUID, not NULL
+ * @param[out] err     may be NULL; describes the failure
  * @return LIUM_OK, LIUM_EINVAL, LIUM_ENOTFOUND or another error of client.h
  */
 LIUM_API_EXPORT lium_status lium_volumes_delete(lium_client *client, const char *volume_id,
