@@ -363,6 +363,7 @@ struct cli_ctx {
 	struct cli_config *cfg;     /* loaded on demand */
 	struct lium_client *client; /* created on demand (cli_api.h) */
 	const char *argv0;
+	int allow_new_profile; /* init: --profile may name a profile to create */
 };
 
 typedef int (*cli_cmd_fn)(struct cli_ctx *ctx, int argc, char **argv);

@@ -15,6 +15,8 @@
  * Prints the error and returns its exit code on failure (no API key: 3).
  */
 int cli_client(struct cli_ctx *ctx, lium_client **out);
+/* The same with an explicit API key (replaces the run's client). */
+int cli_client_with_key(struct cli_ctx *ctx, const char *key, lium_client **out);
 
 /* Report an API failure of `what`, with a hint for authentication errors. */
 int cli_api_fail(lium_status st, const lium_error *err, const char *what);

@@ -22,26 +22,23 @@ static void trace_line(lium_trace_kind kind, const char *line, void *userdata)
 	fprintf(stderr, "%s%s%s\n", cli_ce(CLI_C_DIM), line, cli_ce(CLI_C_RESET));
 }
 
-int cli_client(struct cli_ctx *ctx, lium_client **out)
+int cli_client_with_key(struct cli_ctx *ctx, const char *key, lium_client **out)
 {
 	lium_client_options o = LIUM_CLIENT_OPTIONS_INIT;
 	struct cli_config *cfg;
-	const char *key, *timeout;
+	const char *timeout;
 	lium_error err;
 	lium_status st;
 	int rc;
 
 	*out = NULL;
-	if (ctx->client) {
-		*out = ctx->client;
-		return 0;
-	}
 	if ((rc = cli_ctx_config(ctx, &cfg)) != 0)
 		return rc;
-	key = cli_config_get(cfg, "api.api_key");
 	if (!key || !*key)
 		return cli_fail(CLI_EXIT_AUTH, cli_out.command,
 				"no API key configured: run 'lium init' or set LIUM_API_KEY");
+	lium_client_free(ctx->client);
+	ctx->client = NULL;
 	o.base_url = cli_config_get(cfg, "api.base_url");
 	o.api_key = key;
 	o.source = "cli";
@@ -58,6 +55,21 @@ int cli_client(struct cli_ctx *ctx, lium_client **out)
 		return cli_fail_status(st, &err, "api");
 	*out = ctx->client;
 	return 0;
+}
+
+int cli_client(struct cli_ctx *ctx, lium_client **out)
+{
+	struct cli_config *cfg;
+	int rc;
+
+	*out = NULL;
+	if (ctx->client) {
+		*out = ctx->client;
+		return 0;
+	}
+	if ((rc = cli_ctx_config(ctx, &cfg)) != 0)
+		return rc;
+	return cli_client_with_key(ctx, cli_config_get(cfg, "api.api_key"), out);
 }
 
 int cli_api_fail(lium_status st, const lium_error *err, const char *what)

@@ -273,9 +273,9 @@ static const char help_version[] =
 	"Print the versions of lium and its libraries (also --version).\n";
 
 /* Commands whose library parts have not landed yet are NULL here. */
-#define CLI_CMD_INIT   NULL
-#define CLI_CMD_LS     NULL
-#define CLI_CMD_UP     NULL
+#define CLI_CMD_INIT   cli_cmd_init
+#define CLI_CMD_LS     cli_cmd_ls
+#define CLI_CMD_UP     cli_cmd_up
 #define CLI_CMD_PS     cli_cmd_ps
 #define CLI_CMD_EXEC   cli_cmd_exec
 #define CLI_CMD_SSH    cli_cmd_ssh

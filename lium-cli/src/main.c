@@ -77,7 +77,7 @@ int cli_ctx_config(struct cli_ctx *ctx, struct cli_config **out)
 					   : cli_exit_for_status(st);
 			return cli_fail(code, "config", "%s", err.message);
 		}
-		if (cli_config_profile(ctx->cfg)) {
+		if (cli_config_profile(ctx->cfg) && !ctx->allow_new_profile) {
 			size_t n, i;
 			const char *const *names = cli_config_profiles(ctx->cfg, &n);
 			int found = 0;

@@ -22,11 +22,13 @@ void cli_offer_query_dispose(struct cli_offer_query *q)
 	q->filter = NULL;
 }
 
-static void add_cond(struct cli_offer_query *q, const char *fmt, const char *arg)
+/* One condition `field op value` appended to the expression. */
+static void add_cond(struct cli_offer_query *q, const char *field_op, const char *arg)
 {
 	if (q->expr.size)
 		lium_buf_putc(&q->expr, ' ');
-	lium_buf_printf(&q->expr, fmt, arg);
+	lium_buf_puts(&q->expr, field_op);
+	lium_buf_puts(&q->expr, arg);
 }
 
 int cli_offer_query_option(struct cli_offer_query *q, int which, const char *arg)
@@ -39,31 +41,31 @@ int cli_offer_query_option(struct cli_offer_query *q, int which, const char *arg
 		if (!*arg || strpbrk(arg, " \t[],"))
 			return cli_usage_error("--gpu: '%s' is not a GPU type (e.g. H100, RTX4090)",
 					       arg);
-		add_cond(q, "gpu=%s", arg);
+		add_cond(q, "gpu=", arg);
 		return 0;
 	case CLI_OQ_COUNT:
 		if (cli_parse_uint("--count", arg, 1, 1024, &n) != 0)
 			return CLI_EXIT_USAGE;
-		add_cond(q, "count=%s", arg);
+		add_cond(q, "count=", arg);
 		return 0;
 	case CLI_OQ_MIN_CUDA:
 		if (cli_parse_double("--min-cuda", arg, &d) != 0)
 			return CLI_EXIT_USAGE;
 		if (!(d > 0))
 			return cli_usage_error("--min-cuda must be positive");
-		add_cond(q, "cuda>=%s", arg);
+		add_cond(q, "cuda>=", arg);
 		return 0;
 	case CLI_OQ_COUNTRY:
 		if (!*arg || strpbrk(arg, " \t[],"))
 			return cli_usage_error("--country: '%s' is not a country code", arg);
-		add_cond(q, "country=%s", arg);
+		add_cond(q, "country=", arg);
 		return 0;
 	case CLI_OQ_MAX_PRICE:
 		if (cli_parse_double("--max-price", arg, &d) != 0)
 			return CLI_EXIT_USAGE;
 		if (!(d > 0))
 			return cli_usage_error("--max-price must be positive");
-		add_cond(q, "price<=%s", arg);
+		add_cond(q, "price<=", arg);
 		return 0;
 	case CLI_OQ_LAT:
 		if (cli_parse_double("--lat", arg, &q->lat) != 0)
