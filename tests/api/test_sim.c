@@ -331,6 +331,14 @@ static void test_sim__templates_and_volumes(void **state)
 
 	assert_int_equal(lium_volumes_create(c, "api-vol", NULL, &v, &err), LIUM_OK);
 	assert_string_equal(v->name, "api-vol");
+	{
+		lium_volume *same = NULL;
+
+		assert_int_equal(lium_volumes_get(c, v->id, &same, &err), LIUM_OK);
+		assert_string_equal(same->id, v->id);
+		assert_string_equal(same->huid, v->huid);
+		lium_volume_free(same);
+	}
 	assert_int_equal(lium_volumes_update(c, v->id, NULL, "described", NULL, &err), LIUM_OK);
 	assert_int_equal(lium_volumes_list(c, &vl, NULL), LIUM_OK);
 	assert_non_null(lium_volume_list_find(vl, v->id));

@@ -167,6 +167,9 @@ typedef struct lium_rent_options {
  * 4. A failure that cannot have created anything (connect failed, HTTP 4xx
  *    other than 429) is returned (4xx) or retried (connect) directly.
  *
+ * Each POST goes out on a new connection, so that libcurl's own silent
+ * resend on a dead reused connection cannot repeat it.
+ *
  * @param[in]  client       the client
  * @param[in]  executor_id  executor UUID, not NULL
  * @param[in]  opts         what to rent, not NULL
