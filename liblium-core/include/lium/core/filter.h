@@ -35,9 +35,11 @@
  * - dind (docker_in_docker): true/false, yes/no, 1/0, on/off.
  * - uptime: a duration (`uptime>=2d`, `90m`); a bare number is minutes.
  *
- * Numbers compare with a relative slack of 1e-9.  A value the offer does
- * not have (price 0, unknown CUDA version or driver, ports -1, cpu 0,
- * uptime 0) satisfies only != and notin.
+ * Numbers are decimals (`2.5`, `.5`, an optional sign; no exponents) kept
+ * exactly to six decimals (more are rounded), at most 1e12; they compare
+ * with a relative slack of 1e-9.  A value the offer does not have (price 0,
+ * unknown CUDA version or driver, ports -1, cpu 0, uptime 0) satisfies only
+ * != and notin.
  */
 #ifndef LIUM_CORE_FILTER_H
 #define LIUM_CORE_FILTER_H

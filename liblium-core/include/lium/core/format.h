@@ -10,18 +10,37 @@
 
 LIUM_BEGIN_DECLS
 
-/** Decimal byte size: `512 B`, `9.8 GB`, `1.2 TB` (1 GB = 1e9 bytes). */
+/**
+ * Append a decimal byte size: `512 B`, `1.0 KB`, `9.8 GB`, `80 GB`, `1.2 TB`
+ * (1 GB = 1e9 bytes): one decimal below ten units, whole numbers above.
+ *
+ * @return LIUM_OK, LIUM_EINVAL (out NULL), LIUM_ENOMEM.  Thread-safe.
+ */
 LIUM_CORE_EXPORT lium_status lium_format_bytes(uint64_t bytes, lium_buf *out);
 
-/** Binary byte size: `512 B`, `1.5 GiB`. */
+/**
+ * Append a binary byte size: `512 B`, `1.5 GiB`, `80 GiB` (1 GiB = 2^30
+ * bytes), with the same rounding as lium_format_bytes().
+ *
+ * @return LIUM_OK, LIUM_EINVAL (out NULL), LIUM_ENOMEM.  Thread-safe.
+ */
 LIUM_CORE_EXPORT lium_status lium_format_bytes_iec(uint64_t bytes, lium_buf *out);
 
-/** A price in USD with two decimals: `$2.10`; negative prices keep the sign. */
+/**
+ * Append a price in USD with two decimals: `$2.10`; negative prices keep the
+ * sign (`-$2.50`); a price that rounds to zero is `$0.00`; NaN and infinity
+ * give `n/a`.
+ *
+ * @return LIUM_OK, LIUM_EINVAL (out NULL), LIUM_ENOMEM.  Thread-safe.
+ */
 LIUM_CORE_EXPORT lium_status lium_format_price(double usd, lium_buf *out);
 
 /**
- * An uptime or age the way `lium ps` shows it: `<m>m` under an hour,
- * `<h.h>h` under a day, else `<d.d>d`.
+ * Append an uptime or age the way `lium ps` shows it: `<m>m` (whole minutes)
+ * under an hour, `<h.h>h` under a day, else `<d.d>d`.  Negative spans (a
+ * clock running behind the server's) give `0m`.
+ *
+ * @return LIUM_OK, LIUM_EINVAL (out NULL), LIUM_ENOMEM.  Thread-safe.
  */
 LIUM_CORE_EXPORT lium_status lium_format_span(int64_t seconds, lium_buf *out);
 

@@ -34,8 +34,12 @@
  * Algorithm: rows are sorted once by a score every dominator beats, then
  * placed into layers in that order, finding each row's layer by binary
  * search over the layers built so far (sort-filter-skyline for the frontier;
- * ENS-BS for layers).  Typical cost O(n log n + n * f) for a frontier of f
- * rows, never the all-pairs O(n^2) unless everything is on the frontier.
+ * ENS-BS for layers).  Comparisons go through a 64-bit code of quantised
+ * values that rules out most non-dominating pairs with one subtraction, and
+ * large layers are split into cells so that a row is only compared with the
+ * cells that could dominate it.  Typical cost O(n log n + n * f) for a
+ * frontier of f rows, with a small constant; 100 000 offers over the nine
+ * default metrics take tens of milliseconds (tests/core/bench_pareto.c).
  *
  * Known difference from the official client (`lium ls`, API reference
  * section 14): its ordering is an ad-hoc relation (download speed first with

@@ -17,15 +17,24 @@ typedef struct lium_ssh_endpoint {
 } lium_ssh_endpoint;
 
 /**
- * Parse a command such as `ssh root@203.0.113.10 -p 40022`.  Accepts the
- * options before or after the destination, `-p N`, `-pN`, `-o ...` pairs
- * (ignored), `-i FILE` (ignored), quoted words, `ssh://user@host:port` and
- * `[v6addr]`.
+ * Parse a command such as `ssh root@203.0.113.10 -p 40022`, following
+ * OpenSSH's command line: words split and quoted as by a POSIX shell; the
+ * program is `ssh` (any directory); options before or after the
+ * destination, up to the remote command (or `--`); `-p N`, `-pN`, `-l USER`,
+ * `-o Port=N`, `-o User=U` (other `-o` pairs, `-i FILE`, `-J`, flags such as
+ * `-tt` are accepted and ignored); for each of user and port the first value
+ * given wins, as in OpenSSH.  Destinations: `host`, `user@host` (the last
+ * `@` separates), `user@[v6addr]`, a bare IPv6 address, and
+ * `ssh://[user@]host[:port][/]`.  An unknown option letter is an error,
+ * since it is unknown whether it takes an argument.
  *
- * @param[in]  cmd  the command
- * @param[out] out  the endpoint
- * @param[out] err  may be NULL; position of the problem on LIUM_EPARSE
- * @return LIUM_OK, LIUM_EPARSE (no destination, bad port, not ssh), LIUM_EINVAL
+ * @param[in]  cmd  the command; not NULL
+ * @param[out] out  the endpoint; unchanged on failure
+ * @param[out] err  may be NULL; on LIUM_EPARSE err->position is the byte
+ *                  offset of the problem
+ * @return LIUM_OK, LIUM_EPARSE (not ssh, no destination, bad port or option,
+ *         unterminated quote, a user or host too long), LIUM_EINVAL (NULL
+ *         argument).  Thread-safe.
  */
 LIUM_CORE_EXPORT lium_status lium_sshcmd_parse(const char *cmd, lium_ssh_endpoint *out,
 					       lium_error *err);
