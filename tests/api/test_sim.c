@@ -649,6 +649,20 @@ static void test_sim__retry_rules(void **state)
 	assert_int_equal(logged("GET", "/pods", 503), 2);
 	assert_int_equal(logged("GET", "/pods", 200), 1);
 
+	/* 502 and 504 too. */
+	control("DELETE", "/_sim/requests", NULL);
+	control("POST", "/_sim/faults",
+		"{\"method\":\"GET\",\"path\":\"/pods\",\"mode\":\"status\",\"status\":502,"
+		"\"count\":1}");
+	control("POST", "/_sim/faults",
+		"{\"method\":\"GET\",\"path\":\"/pods\",\"mode\":\"status\",\"status\":504,"
+		"\"count\":1}");
+	assert_int_equal(lium_pods_list(c, &pods, &err), LIUM_OK);
+	lium_pod_list_free(pods);
+	assert_int_equal(logged("GET", "/pods", 502), 1);
+	assert_int_equal(logged("GET", "/pods", 504), 1);
+	assert_int_equal(logged("GET", "/pods", 200), 1);
+
 	/* Retry-After is honoured. */
 	control("DELETE", "/_sim/requests", NULL);
 	control("POST", "/_sim/faults",
