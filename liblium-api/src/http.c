@@ -251,9 +251,14 @@ static void setup(xfer *x, CURL *e, const char *url, long timeout_ms)
 /* CURLcode of a finished transfer into a status, err and resp->status. */
 static lium_status finish(xfer *x, CURLcode rc, lium_error *err)
 {
-	long code = 0;
+	long code = 0, connects = 0;
 
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+	/* Traced so that connection reuse can be seen (and tested). */
+	if (curl_easy_getinfo(x->easy, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK &&
+	    connects > 0)
+		lium__trace(x->client, LIUM_TRACE_INFO, "* new connection for %s %s",
+			    x->req->method, x->req->path);
 	x->resp->status = code;
 	if (rc == CURLE_OK)
 		return LIUM_OK;

@@ -851,6 +851,59 @@ static void test_sim__clients_in_parallel_threads(void **state)
 	assert_int_equal(logged("GET", "/executors", 200), 20);
 }
 
+typedef struct trace_log {
+	int new_connections;
+	int lines;
+} trace_log;
+
+static void count_trace(lium_trace_kind kind, const char *line, void *userdata)
+{
+	trace_log *t = userdata;
+
+	t->lines++;
+	if (kind == LIUM_TRACE_INFO && strstr(line, "* new connection for "))
+		t->new_connections++;
+	assert_null(strstr(line, sim.api_key));
+}
+
+static void test_sim__connections_reused_except_for_posts(void **state)
+{
+	lium_client_options opts = LIUM_CLIENT_OPTIONS_INIT;
+	lium_client *c = NULL;
+	trace_log t = {0, 0};
+	lium_pod_list *pods = NULL;
+	lium_user *u = NULL;
+	lium_ssh_key *key = NULL;
+	const char *ids[] = {"00000000-0000-4000-8000-000000000001"};
+	lium_status st;
+	int i;
+
+	(void)state;
+	opts.base_url = sim.url;
+	opts.api_key = sim.api_key;
+	opts.trace = count_trace;
+	opts.trace_userdata = &t;
+	assert_int_equal(lium_client_new(&c, &opts, NULL), LIUM_OK);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(lium_pods_list(c, &pods, NULL), LIUM_OK);
+		lium_pod_list_free(pods);
+		assert_int_equal(lium_users_me(c, &u, NULL), LIUM_OK);
+		lium_user_free(u);
+	}
+	assert_int_equal(t.new_connections, 1);
+	/* A batch shares the client's connection cache. */
+	assert_int_equal(lium_pods_get_many(c, ids, 1, &pods, &st, NULL), LIUM_OK);
+	lium_pod_list_free(pods);
+	assert_int_equal(t.new_connections, 1);
+	/* A POST that must not repeat opens its own. */
+	assert_int_equal(lium_ssh_keys_add(c, "reuse-test", PUBKEY, &key, NULL), LIUM_OK);
+	assert_int_equal(t.new_connections, 2);
+	assert_int_equal(lium_ssh_keys_delete(c, key->id, NULL), LIUM_OK);
+	lium_ssh_key_free(key);
+	assert_true(t.lines > 20);
+	lium_client_free(c);
+}
+
 static void test_sim__headers_reach_the_server(void **state)
 {
 	lium_client *c = client();
@@ -887,6 +940,7 @@ int main(void)
 		T(test_sim__rent_502_before_creation_is_retried),
 		T(test_sim__rent_timeout_after_creation_makes_one_pod),
 		T(test_sim__clients_in_parallel_threads),
+		T(test_sim__connections_reused_except_for_posts),
 		T(test_sim__headers_reach_the_server),
 	};
 #undef T
