@@ -144,7 +144,7 @@ static lium_status duration_span(const char *text, size_t from, size_t to, int64
 {
 	double total = 0.0;
 	size_t i = from;
-	int groups = 0, bare = 0;
+	int groups = 0;
 
 	if (from >= to)
 		return parse_error_at(err, from, "expected a duration such as 90m, 6h or 1h30m");
@@ -167,7 +167,6 @@ static lium_status duration_span(const char *text, size_t from, size_t to, int64
 			/* A lone number is minutes, as in the official client's
 			 * --ttl; "1h30" is ambiguous and rejected. */
 			if (i >= to && groups == 0) {
-				bare = 1;
 				total += v * 60.0;
 				groups++;
 				break;
@@ -192,7 +191,6 @@ static lium_status duration_span(const char *text, size_t from, size_t to, int64
 		if (total > (double)DURATION_MAX)
 			break;
 	}
-	(void)bare;
 	if (!(total <= (double)DURATION_MAX))
 		return parse_error_at(err, from, "duration is longer than 100 years");
 	/* Round to the nearest second: 1.5d is exact, 0.1h is 360 s. */

@@ -473,6 +473,37 @@ static void test_pareto__random_matches_naive(void **state)
 	}
 }
 
+/* Many dimensions (the packed codes get narrower lanes), against the naive
+ * reference. */
+static void test_pareto__many_dimensions(void **state)
+{
+	static const size_t ms[] = {8, 9, 10, 12, 16, 21, 31, 32};
+	size_t r;
+
+	(void)state;
+	rng_state = 4242;
+	for (r = 0; r < sizeof(ms) / sizeof(ms[0]); r++) {
+		size_t n = 150, m = ms[r], i;
+		double *v = random_matrix(n, m, (int)(r % 4));
+		lium_pareto_dim dims[LIUM_PARETO_MAX_DIMS];
+		uint32_t *fast = malloc(n * sizeof(uint32_t)), *slow = malloc(n * sizeof(uint32_t));
+		dommat D;
+
+		assert_non_null(fast);
+		assert_non_null(slow);
+		random_dims(dims, m, (int)(r % 2));
+		D = dommat_make(v, n, m, dims);
+		assert_int_equal(lium_pareto_layers(v, n, m, dims, 0, fast, NULL), LIUM_OK);
+		naive_layers(&D, slow);
+		for (i = 0; i < n; i++)
+			assert_int_equal(fast[i], slow[i]);
+		free(D.d);
+		free(v);
+		free(fast);
+		free(slow);
+	}
+}
+
 /* Larger inputs: the properties, checked with all pairs. */
 static void test_pareto__random_large_properties(void **state)
 {
@@ -480,9 +511,9 @@ static void test_pareto__random_large_properties(void **state)
 
 	(void)state;
 	rng_state = 99;
-	for (round = 0; round < 4; round++) {
-		size_t n = 700, m = 3 + (size_t)round * 2;
-		double *v = random_matrix(n, m, round);
+	for (round = 0; round < 5; round++) {
+		size_t n = 700, m = round == 4 ? 20 : 3 + (size_t)round * 2;
+		double *v = random_matrix(n, m, round % 4);
 		lium_pareto_dim dims[LIUM_PARETO_MAX_DIMS];
 		uint32_t *layer = malloc(n * sizeof(uint32_t));
 		size_t *front = malloc(n * sizeof(size_t)), count = 0;
@@ -683,6 +714,7 @@ int main(void)
 		cmocka_unit_test(test_pareto__presort_ties),
 		cmocka_unit_test(test_pareto__invalid_arguments),
 		cmocka_unit_test(test_pareto__random_matches_naive),
+		cmocka_unit_test(test_pareto__many_dimensions),
 		cmocka_unit_test(test_pareto__random_large_properties),
 		cmocka_unit_test(test_pareto__offers_reference_example),
 		cmocka_unit_test(test_pareto__offers_price_zero_is_worst),
