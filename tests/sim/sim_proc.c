@@ -1,12 +1,13 @@
 /*
  * celium-sim: child processes.
  *
- * Every process that belongs to a pod carries CELIUM_SIM_TAG=<instance>/<pod>
- * in its environment: the sshd (through its own environment, which its
- * per-connection children inherit) and every login session (through
- * SetEnv).  sshd puts each session in a new session and process group, so a
- * process group cannot catch them all; the tag can, also for processes that
- * detached themselves.  Three mechanisms stop them:
+ * Every login session of a pod carries CELIUM_SIM_TAG=<instance>/<pod> in
+ * its environment (sshd's SetEnv), and so does everything it starts.  sshd
+ * puts each session in a new session and process group, so a process group
+ * cannot catch them all; the tag can, also for processes that detached
+ * themselves.  sshd's own processes overwrite their environment with their
+ * process title, so they are found as descendants of the listener instead.
+ * Three mechanisms stop them:
  *   - deleting a pod or shutting down kills the tagged processes;
  *   - sshd listeners die with the main thread (PR_SET_PDEATHSIG) and a
  *     guardian process kills the tagged rest when the sandbox is SIGKILLed;
