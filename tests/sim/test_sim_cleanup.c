@@ -56,7 +56,7 @@ typedef struct trace {
 } trace;
 
 static const char *const fast[] = {"--executors", "3", "--pending-ms", "50", "--starting-ms",
-				   "50", NULL};
+				   "50",          NULL};
 
 /* Rents a pod, logs in, leaves a detached `sleep` behind. */
 static trace make_trace(const sim_fixture *f)
@@ -228,8 +228,8 @@ static void test_sim_cleanup__restart_reaps_leftovers(void **state)
 {
 	(void)state;
 	char *state_dir = st_tempdir();
-	const char *args[] = {"--executors", "3", "--pending-ms", "50", "--starting-ms", "50",
-			      "--state-dir", state_dir, NULL};
+	const char *args[] = {"--executors", "3",           "--pending-ms", "50", "--starting-ms",
+			      "50",          "--state-dir", state_dir,      NULL};
 	sim_fixture f;
 	assert_int_equal(sim_fixture_start(&f, args), 0);
 	trace t = make_trace(&f);

@@ -23,8 +23,9 @@ static sim_fixture fx;
 static int group_setup(void **state)
 {
 	(void)state;
-	const char *args[] = {"--executors", "20", "--pending-ms", "50", "--starting-ms", "50",
-			      "--deleting-ms", "50", NULL};
+	const char *args[] = {
+		"--executors", "20", "--pending-ms", "50", "--starting-ms", "50", "--deleting-ms",
+		"50",          NULL};
 	return sim_fixture_start(&fx, args);
 }
 
@@ -75,7 +76,8 @@ static void test_sim_faults__status_once(void **state)
 	assert_int_equal(json_array_size(list), 0);
 	json_decref(list);
 	/* other methods and paths are not touched */
-	add_fault("{\"method\":\"POST\",\"path\":\"/machines\",\"mode\":\"status\",\"status\":500}");
+	add_fault(
+		"{\"method\":\"POST\",\"path\":\"/machines\",\"mode\":\"status\",\"status\":500}");
 	assert_int_equal(sim_fixture_http(&fx, "GET", "/machines", NULL, NULL, &r), 0);
 	assert_int_equal(r.status, 200);
 	sim_http_result_free(&r);
@@ -224,23 +226,23 @@ static void test_sim_faults__path_patterns(void **state)
 	json_decref(st_req(&fx, "GET", "/pods/11111111-2222-4333-8444-555555555555", NULL, NULL,
 			   &status));
 	assert_int_equal(status, 503);
-	json_decref(st_req(&fx, "GET", "/pods/11111111-2222-4333-8444-555555555555/logs", NULL, NULL,
-			   &status));
+	json_decref(st_req(&fx, "GET", "/pods/11111111-2222-4333-8444-555555555555/logs", NULL,
+			   NULL, &status));
 	assert_int_equal(status, 404);
 	json_decref(st_req(&fx, "GET", "/pods", NULL, NULL, &status));
 	assert_int_equal(status, 200);
 	json_decref(st_req(&fx, "DELETE", "/_sim/faults", NULL, "", &status));
 	/* '**' spans segments */
 	add_fault("{\"method\":\"GET\",\"path\":\"/pods/**\",\"mode\":\"status\",\"status\":504}");
-	json_decref(st_req(&fx, "GET", "/pods/11111111-2222-4333-8444-555555555555/logs", NULL, NULL,
-			   &status));
+	json_decref(st_req(&fx, "GET", "/pods/11111111-2222-4333-8444-555555555555/logs", NULL,
+			   NULL, &status));
 	assert_int_equal(status, 504);
 	/* the control API is never faulted */
 	json_decref(st_req(&fx, "GET", "/_sim/health", NULL, "", &status));
 	assert_int_equal(status, 200);
 	/* a bad fault is a 422 */
-	json_t *r = st_req(&fx, "POST", "/_sim/faults", "{\"path\":\"/x\",\"mode\":\"explode\"}", "",
-			   &status);
+	json_t *r = st_req(&fx, "POST", "/_sim/faults", "{\"path\":\"/x\",\"mode\":\"explode\"}",
+			   "", &status);
 	assert_int_equal(status, 422);
 	json_decref(r);
 	r = st_req(&fx, "POST", "/_sim/faults", "{\"mode\":\"drop\"}", "", &status);
@@ -334,10 +336,11 @@ static void test_sim_faults__command_line(void **state)
 {
 	(void)state;
 	sim_fixture f2;
-	const char *args[] = {"--executors", "1", "--fault", "GET,/machines,status,status=500,count=1",
-			      "--fault",
-			      "{\"method\":\"GET\",\"path\":\"/users/me\",\"mode\":\"malformed\"}",
-			      NULL};
+	const char *args[] = {
+		"--executors", "1",
+		"--fault",     "GET,/machines,status,status=500,count=1",
+		"--fault",     "{\"method\":\"GET\",\"path\":\"/users/me\",\"mode\":\"malformed\"}",
+		NULL};
 	assert_int_equal(sim_fixture_start(&f2, args), 0);
 	long status;
 	json_decref(st_req(&f2, "GET", "/machines", NULL, NULL, &status));
