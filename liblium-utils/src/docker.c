@@ -850,7 +850,10 @@ static lium_status split_repo_tag(const char *ref, lium_buf *repo, lium_buf *tag
 {
 	const char *slash = strrchr(ref, '/');
 	const char *colon = strrchr(slash ? slash : ref, ':');
-	if (colon && !strchr(colon, '@')) {
+	/* A digest ("repo@sha256:...") names content, not a tag. */
+	if (strchr(ref, '@'))
+		return LIUM_EINVAL;
+	if (colon) {
 		if (lium_buf_put(repo, ref, (size_t)(colon - ref)) != LIUM_OK ||
 		    lium_buf_puts(tag, colon + 1) != LIUM_OK)
 			return LIUM_ENOMEM;
@@ -871,14 +874,16 @@ lium_status lium_docker_tag(lium_docker *d, const char *image, const char *repo_
 	if (!d || !image || !*image || !repo_tag || !*repo_tag)
 		return lium_error_set(err, LIUM_EINVAL, "docker_tag: bad argument");
 	req_init(&r, d, RESP_BUFFER);
-	if (split_repo_tag(repo_tag, &repo, &tag) != LIUM_OK || repo.size == 0 ||
-	    lium_buf_puts(&url, "/images/") != LIUM_OK || escape_path(&url, image) != LIUM_OK ||
-	    lium_buf_puts(&url, "/tag") != LIUM_OK ||
+	st = split_repo_tag(repo_tag, &repo, &tag);
+	if (st == LIUM_EINVAL || (st == LIUM_OK && (repo.size == 0 || tag.size == 0))) {
+		st = lium_error_set(err, LIUM_EINVAL, "docker_tag: %s is not repo[:tag]", repo_tag);
+		goto out;
+	}
+	if (st != LIUM_OK || lium_buf_puts(&url, "/images/") != LIUM_OK ||
+	    escape_path(&url, image) != LIUM_OK || lium_buf_puts(&url, "/tag") != LIUM_OK ||
 	    add_query(&url, "repo", repo.ptr) != LIUM_OK ||
 	    add_query(&url, "tag", tag.ptr) != LIUM_OK) {
-		st = repo.size == 0 && tag.size
-			     ? lium_error_set(err, LIUM_EINVAL, "docker_tag: bad name %s", repo_tag)
-			     : nomem(err);
+		st = nomem(err);
 		goto out;
 	}
 	st = perform(d, "POST", url.ptr, NULL, &r, d->request_ms, err);
@@ -911,9 +916,15 @@ lium_status lium_docker_push(lium_docker *d, const char *image,
 	if (o->version < 1)
 		return lium_error_set(err, LIUM_EINVAL, "docker push options: bad version");
 	req_init(&r, d, RESP_STREAM);
+	st = split_repo_tag(image, &repo, &tag);
+	if (st == LIUM_EINVAL || (st == LIUM_OK && (repo.size == 0 || tag.size == 0))) {
+		st = lium_error_set(err, LIUM_EINVAL, "docker_push: %s is not repo[:tag]", image);
+		goto out;
+	}
+	if (st != LIUM_OK)
+		goto out;
 	st = LIUM_ENOMEM;
-	if (split_repo_tag(image, &repo, &tag) != LIUM_OK ||
-	    lium__docker_registry_of(repo.ptr, &registry) != LIUM_OK)
+	if (lium__docker_registry_of(repo.ptr, &registry) != LIUM_OK)
 		goto out;
 
 	if (o->username || o->identity_token) {

@@ -214,6 +214,25 @@ nomem:
 	return lium_error_set(err, LIUM_ENOMEM, "out of memory");
 }
 
+/*
+ * The program to run: on PATH for a bare name; relative to the child's
+ * directory for "./tool" when a working directory is given.
+ */
+static lium_status resolve_program(const char *argv0, const lium_process_options *o, lium_buf *exe,
+				   lium_error *err)
+{
+	lium_buf rel = LIUM_BUF_INIT;
+	lium_status st;
+	if (!o->cwd || argv0[0] == '/' || !strchr(argv0, '/'))
+		return lium_process_find_executable(argv0, changes_path(o->env, o->clear_env), exe,
+						    err);
+	if (lium_buf_printf(&rel, "%s/%s", o->cwd, argv0) != LIUM_OK)
+		return lium_error_set(err, LIUM_ENOMEM, "out of memory");
+	st = lium_process_find_executable(rel.ptr, NULL, exe, err);
+	lium_buf_dispose(&rel);
+	return st;
+}
+
 /* ------------------------------------------------------------------ */
 /* The child side: only async-signal-safe calls from here to execve. */
 
@@ -416,7 +435,7 @@ lium_status lium_process_spawn(lium_process **out, const char *const *argv,
 	if ((st = check_options(o, err)) != LIUM_OK)
 		return st;
 
-	st = lium_process_find_executable(argv[0], changes_path(o->env, o->clear_env), &exe, err);
+	st = resolve_program(argv[0], o, &exe, err);
 	if (st != LIUM_OK)
 		goto fail;
 	if ((st = lium__process_build_env(o->env, o->clear_env, &envp, err)) != LIUM_OK)
@@ -1028,7 +1047,7 @@ lium_status lium_process_exec(const char *const *argv, const lium_process_option
 	if (o->stdin_mode != LIUM_PROCESS_INHERIT || o->stdout_mode != LIUM_PROCESS_INHERIT ||
 	    o->stderr_mode != LIUM_PROCESS_INHERIT)
 		return lium_error_set(err, LIUM_EINVAL, "exec: the standard streams are inherited");
-	st = lium_process_find_executable(argv[0], changes_path(o->env, o->clear_env), &exe, err);
+	st = resolve_program(argv[0], o, &exe, err);
 	if (st != LIUM_OK)
 		return st;
 	if ((st = lium__process_build_env(o->env, o->clear_env, &envp, err)) != LIUM_OK) {

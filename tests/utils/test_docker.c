@@ -392,6 +392,14 @@ static void test_docker__tag_list_remove(void **state)
 	assert_non_null(strstr(err.message, "No such image"));
 	assert_null(img);
 
+	/* A digest is not a tag: refused before asking the engine. */
+	assert_int_equal(lium_docker_tag(d, "lium-test/app:1", "lium-test/app@sha256:00", &err),
+			 LIUM_EINVAL);
+	assert_int_equal(lium_docker_push(d, "lium-test/app@sha256:00", NULL, NULL, &err),
+			 LIUM_EINVAL);
+	assert_int_equal(lium_docker_tag(d, "lium-test/app:1", "lium-test/app:", &err),
+			 LIUM_EINVAL);
+
 	/* Bad names come back with the engine's words. */
 	assert_int_equal(lium_docker_tag(d, "lium-test/app:1", "UPPER/case", &err), LIUM_EDOCKER);
 	/* Engine 20.10 answers 500 here, newer ones 400: the message is what counts. */

@@ -549,6 +549,28 @@ static void test_process__cwd(void **state)
 	lium_buf_dispose(&out);
 }
 
+static void test_process__relative_program_in_cwd(void **state)
+{
+	/* "./tool" is the tool in the child's working directory. */
+	char dir[PATH_MAX + 16], tool[PATH_MAX + 32];
+	const char *argv[] = {"./lium-here", NULL};
+	lium_process_options o = LIUM_PROCESS_OPTIONS_INIT;
+	lium_buf out = LIUM_BUF_INIT;
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/reldir", tmpdir);
+	mkdir(dir, 0755);
+	snprintf(tool, sizeof(tool), "%s/lium-here", dir);
+	write_file(tool, "#!/bin/sh\necho here\n", 0755);
+	o.cwd = dir;
+	o.stdout_mode = LIUM_PROCESS_CAPTURE;
+	o.stdout_buf = &out;
+	assert_int_equal(lium_process_run(argv, &o, NULL, NULL), LIUM_OK);
+	assert_string_equal(lium_buf_cstr(&out), "here\n");
+	o.cwd = tmpdir; /* not there */
+	assert_int_equal(lium_process_run(argv, &o, NULL, NULL), LIUM_ENOTFOUND);
+	lium_buf_dispose(&out);
+}
+
 static void test_process__no_leaked_descriptors(void **state)
 {
 	/* A descriptor the caller left inheritable does not reach the child. */
@@ -735,6 +757,7 @@ int main(void)
 		cmocka_unit_test(test_process__env_changes),
 		cmocka_unit_test(test_process__clear_env_and_path_override),
 		cmocka_unit_test(test_process__cwd),
+		cmocka_unit_test(test_process__relative_program_in_cwd),
 		cmocka_unit_test(test_process__no_leaked_descriptors),
 		cmocka_unit_test(test_process__bad_options),
 		cmocka_unit_test(test_process__free_stops_running_child),

@@ -188,6 +188,8 @@ typedef struct lium_process_exit {
  * child's PATH when opts->env sets one, else the caller's), like execvp
  * but resolved before the child starts, so that "no such program" comes back
  * as LIUM_ENOTFOUND instead of an exit status of 127.  No shell is involved.
+ * A relative path with a '/' ("./tool", "bin/tool") is taken relative to
+ * opts->cwd when that is set, as the child sees it.
  *
  * Descriptors of the caller other than the three standard ones are not
  * inherited, signal dispositions are reset to their defaults and the signal
@@ -224,7 +226,8 @@ LIUM_UTILS_EXPORT lium_status lium_process_spawn(lium_process **out, const char 
  * Calling it again after it returned LIUM_OK gives the same exit again.
  *
  * @param[in,out] p           the process
- * @param[in]     timeout_ms  milliseconds from now; negative waits for ever
+ * @param[in]     timeout_ms  milliseconds from now; negative waits for ever;
+ *                            0 stops a child that is still running at once
  * @param[out]    ex          may be NULL; how the child ended
  * @param[out]    err         may be NULL
  * @return LIUM_OK when the child ended on its own, whatever its exit status
