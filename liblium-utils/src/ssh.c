@@ -200,6 +200,12 @@ lium_status lium__ssh_poll(lium_ssh *ssh, struct pollfd *fds, size_t nfds, int64
 		if (fds[1].revents != 0 || fds[2].revents != 0) {
 			return cancelled_error(ssh, err);
 		}
+		/* Process what arrived now: a channel read does not look at the
+		 * socket once its channel saw EOF, so an exit status arriving
+		 * after EOF would otherwise wait forever. */
+		if (fds[0].revents != 0 && ssh->event != NULL) {
+			return lium__ssh_pump(ssh, err);
+		}
 		return LIUM_OK;
 	}
 }
