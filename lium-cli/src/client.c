@@ -125,12 +125,18 @@ int cli_pods_select(const lium_pod_list *pods, const char *spec, size_t **idx, s
 	if (!spec || !*spec)
 		return cli_usage_error("missing TARGETS (all, 1,2, 2-4, a name, HUID or id)");
 	if (is_all(spec)) {
-		if (pods->count == 0)
-			return cli_fail(CLI_EXIT_NOTFOUND, cli_out.command, "you have no pods");
-		*idx = lium_calloc(pods->count, sizeof **idx);
+		/* `all` means the pods that are still there: not those being removed. */
+		*idx = lium_calloc(pods->count + 1, sizeof **idx);
+		if (!*idx)
+			return cli_fail(CLI_EXIT_FAIL, cli_out.command, "out of memory");
 		for (i = 0; i < pods->count; i++)
-			(*idx)[i] = i;
-		*n = pods->count;
+			if (pods->items[i]->state != LIUM_POD_DELETING)
+				(*idx)[(*n)++] = i;
+		if (*n == 0) {
+			lium_free(*idx);
+			*idx = NULL;
+			return cli_fail(CLI_EXIT_NOTFOUND, cli_out.command, "you have no pods");
+		}
 		return 0;
 	}
 	if (cli_listing_load("pods", &seen, NULL) != LIUM_OK)

@@ -50,7 +50,10 @@ static int run(struct cli_ctx *ctx, enum action act, const char *spec, int all, 
 	if ((rc = cli_pods_fetch(ctx, &pods)) != 0)
 		return rc;
 	if (all) {
-		if (pods->count == 0) {
+		size_t live = 0;
+		for (i = 0; i < pods->count; i++)
+			live += pods->items[i]->state != LIUM_POD_DELETING;
+		if (live == 0) {
 			if (cli_out.json)
 				printf("{\"results\": [], \"ok\": 0, \"failed\": 0}\n");
 			else
@@ -166,7 +169,8 @@ static int run(struct cli_ctx *ctx, enum action act, const char *spec, int all, 
 		if (res[i].st == LIUM_OK)
 			continue;
 		if (!cli_out.json)
-			cli_fail(cli_exit_for_status(res[i].st), verb, "%s: %s", res[i].pod->huid,
+			cli_fail(cli_exit_for_status(res[i].st), verb, "%s (%s): %s",
+				 res[i].pod->huid, res[i].pod->name ? res[i].pod->name : "",
 				 res[i].err.message);
 		if (!rc)
 			rc = res[i].st == LIUM_EAUTH ? CLI_EXIT_AUTH

@@ -158,7 +158,8 @@ static const char help_ps[] =
 	"created_at, ip, ports, ssh_cmd, removal_scheduled_at, ttl_seconds,\n"
 	"jupyter_url.\n"
 	"\n"
-	"TARGETS (every pod command): `all`; a row number of `lium ps` (`2`), a list\n"
+	"TARGETS (every pod command): `all` (every pod not being removed); a row\n"
+	"number of `lium ps` (`2`), a list\n"
 	"(`1,3`) or a range (`2-4`); a pod name, HUID or id, or a unique id prefix.\n"
 	"A piece that matches nothing is an error naming it.\n"
 	"\n" GLOBAL_HELP;
