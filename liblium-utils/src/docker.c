@@ -1116,6 +1116,7 @@ lium_status lium_docker_images(lium_docker *d, const char *reference,
 	lium_status st;
 	json_t *arr = NULL;
 	lium_docker_image_info_list *list = NULL;
+	size_t n;
 
 	if (out)
 		*out = NULL;
@@ -1150,13 +1151,18 @@ lium_status lium_docker_images(lium_docker *d, const char *reference,
 		st = lium_error_set(err, LIUM_EPARSE, "Docker image list: not an array");
 		goto out;
 	}
+	n = json_array_size(arr);
 	list = lium_calloc(1, sizeof(*list));
-	if (!list || (json_array_size(arr) &&
-		      !(list->items = lium_calloc(json_array_size(arr), sizeof(*list->items))))) {
+	if (list) {
+		/* Spelled out for the static analyser, which cannot see inside lium_calloc. */
+		list->items = NULL;
+		list->count = 0;
+	}
+	if (!list || (n && !(list->items = lium_calloc(n, sizeof(void *))))) {
 		st = nomem(err);
 		goto out;
 	}
-	for (size_t i = 0; i < json_array_size(arr); i++) {
+	for (size_t i = 0; i < n && list->items; i++) {
 		st = image_from_json(json_array_get(arr, i), &list->items[list->count], err);
 		if (st != LIUM_OK)
 			goto out;

@@ -278,6 +278,8 @@ lium_status lium_fs_write_atomic(const char *path, const void *data, size_t len,
 		return lium_error_set(err, LIUM_EINVAL, "write_atomic: bad options version");
 	if ((st = resolve_links(path, &target, err)) != LIUM_OK)
 		return st;
+	if (!target.ptr)
+		return lium_error_set(err, LIUM_EINVAL, "write_atomic: empty path");
 
 	sl = strrchr(target.ptr, '/');
 	if (sl) {

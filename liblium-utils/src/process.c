@@ -129,7 +129,7 @@ lium_status lium__process_build_env(const char *const *changes, int clear_env, c
 					later = 1;
 			}
 			if (!later && strchr(changes[i], '='))
-				envp[k++] = (char *)(uintptr_t)changes[i];
+				envp[k++] = (char *)changes[i];
 		}
 	}
 	envp[k] = NULL;
@@ -521,7 +521,7 @@ lium_status lium_process_spawn(lium_process **out, const char *const *argv,
 	plan.new_pgroup = (o->flags & LIUM_PROCESS_NEW_PGROUP) != 0;
 	plan.cwd = o->cwd;
 	plan.path = exe.ptr;
-	plan.argv = (char *const *)(uintptr_t)argv;
+	plan.argv = (char *const *)argv;
 	plan.envp = envp;
 	plan.errfd = errpipe[1];
 
@@ -1066,7 +1066,8 @@ lium_status lium_process_exec(const char *const *argv, const lium_process_option
 		}
 	}
 	fflush(NULL);
-	execve(exe.ptr, (char *const *)(uintptr_t)argv, envp);
+	if (exe.ptr)
+		execve(exe.ptr, (char *const *)argv, envp);
 	e = errno;
 	st = lium_error_set(err, LIUM_EIO, "cannot execute %s: %s", exe.ptr, strerror(e));
 	if (err)

@@ -49,8 +49,9 @@ static void put_str(unsigned char *field, size_t width, const char *s)
 	size_t n = s ? strlen(s) : 0;
 	if (n > width)
 		n = width;
-	if (n)
-		memcpy(field, s, n);
+	/* Fixed-width fields: a full field has no terminator, by design. */
+	for (size_t i = 0; i < n; i++)
+		field[i] = (unsigned char)s[i];
 }
 
 static size_t count_digits(size_t v)
@@ -94,8 +95,9 @@ static void fill_common(unsigned char *h, char type, unsigned int mode, uint64_t
 	put_octal(h + F_MTIME, 12,
 		  mtime >= 0 && fits_octal((uint64_t)mtime, 12) ? (uint64_t)mtime : 0);
 	h[F_TYPE] = (unsigned char)type;
-	memcpy(h + F_MAGIC, "ustar", 6);
-	memcpy(h + F_VERSION, "00", 2);
+	put_str(h + F_MAGIC, 6, "ustar"); /* "ustar\0": the NUL is already there */
+	h[F_VERSION] = '0';
+	h[F_VERSION + 1] = '0';
 	put_str(h + F_UNAME, 32, uname);
 	put_str(h + F_GNAME, 32, gname);
 	put_octal(h + F_DEVMAJOR, 8, 0);
