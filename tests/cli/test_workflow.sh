@@ -206,6 +206,13 @@ expect_rc 0
 json '.ok == 2' >/dev/null
 run lium ps --json
 expect_rc 0
+json 'all(.[]; .status == "DELETING")' >/dev/null
+i=0
+while [ "$(json 'length')" != 0 ] && [ $i -lt 50 ]; do
+	sleep 0.2
+	i=$((i + 1))
+	run lium ps --json
+done
 [ "$(json 'length')" = 0 ] || fail "pods left after down"
 [ ! -s "$XDG_STATE_HOME/lium/known_hosts" ] || fail "pins of removed pods were kept"
 echo "ok"
