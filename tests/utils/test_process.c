@@ -297,18 +297,42 @@ static void test_process__stream_lines(void **state)
 	collected_dispose(&c);
 }
 
+/* Creates a marker file on the first delivery; the child waits for it. */
+static int collect_and_mark(int stream, const char *data, size_t len, void *userdata)
+{
+	struct collected *c = userdata;
+	int r = collect(stream, data, len, userdata);
+	if (c->calls[1] == 1) {
+		char marker[PATH_MAX + 16];
+		FILE *f;
+		snprintf(marker, sizeof(marker), "%s/raw-marker", tmpdir);
+		f = fopen(marker, "w");
+		assert_non_null(f);
+		fclose(f);
+	}
+	return r;
+}
+
 static void test_process__stream_raw_chunks(void **state)
 {
-	const char *argv[] = {"sh", "-c", "printf one; sleep 0.2; printf two", NULL};
+	/*
+	 * The child writes "two" only after the callback has seen "one": output
+	 * is handed over as it comes, not when the child ends.
+	 */
+	char script[PATH_MAX + 128];
+	const char *argv[] = {"sh", "-c", script, NULL};
 	lium_process_options o = LIUM_PROCESS_OPTIONS_INIT;
 	struct collected c;
 	(void)state;
+	snprintf(script, sizeof(script),
+		 "printf one; while [ ! -e '%s/raw-marker' ]; do sleep 0.01; done; printf two",
+		 tmpdir);
 	memset(&c, 0, sizeof(c));
 	o.stdout_mode = LIUM_PROCESS_CALLBACK;
-	o.on_output = collect;
+	o.on_output = collect_and_mark;
 	o.userdata = &c;
+	o.timeout_ms = 20000;
 	assert_int_equal(lium_process_run(argv, &o, NULL, NULL), LIUM_OK);
-	/* Two writes 200 ms apart are two deliveries: output streams, not batched. */
 	assert_string_equal(lium_buf_cstr(&c.text[1]), "one|two|");
 	collected_dispose(&c);
 }
