@@ -177,7 +177,7 @@ static const char help_exec[] =
 	"  -e, --env K=V       export K=V before the command (repeatable)\n"
 	"  --timeout DURATION  give up on a pod after DURATION (exec.timeout)\n"
 	"  --fail-fast         stop the other pods when one fails\n"
-	"  --parallel N        pods at once (exec.parallel, default 32)\n"
+	"  --parallel N        pods at once (exec.parallel, default 64)\n"
 	"  --jsonl             one JSON event per line: output lines and results\n"
 	"\n"
 	"Exit status: 0 when every pod's command exited 0; 6 when some failed and\n"

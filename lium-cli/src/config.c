@@ -36,7 +36,7 @@ static const struct cli_key keys[] = {
 	 "how long lium up waits for a pod to accept SSH"},
 	{"up.max_price", CLI_KT_NUMBER, NULL, NULL, 0, 0, NULL,
 	 "refuse offers above this many USD per hour (lium up --max-price)"},
-	{"exec.parallel", CLI_KT_INT, "32", NULL, 1, 1024, NULL,
+	{"exec.parallel", CLI_KT_INT, "64", NULL, 1, 1024, NULL,
 	 "pods lium exec/scp/rsync work on at once"},
 	{"exec.timeout", CLI_KT_DURATION, NULL, NULL, 0, 0, NULL,
 	 "default time limit of lium exec per pod"},
