@@ -56,6 +56,8 @@ int cli_cmd_help(struct cli_ctx *ctx, int argc, char **argv)
 		cli_help_main(stdout);
 		return CLI_EXIT_OK;
 	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		argv[1] = (char *)"help";
 	cmd = cli_command_find(argv[1]);
 	if (!cmd)
 		return cli_usage_error("no such command '%s'", argv[1]);
