@@ -1357,6 +1357,7 @@ static lium_status put_file(lium__sftp *s, const char *local, const char *remote
 	int eof = 0;
 	int fd;
 	lium_status st;
+	lium_error oe;
 
 	fd = open(local, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -1365,8 +1366,21 @@ static lium_status put_file(lium__sftp *s, const char *local, const char *remote
 	memset(&a, 0, sizeof(a));
 	a.flags = ATTR_PERMISSIONS;
 	a.perm = (e->mode & 0777) | 0600;
-	st = op_open(s, remote, FXF_WRITE | FXF_CREAT | FXF_TRUNC, &a, &handle, &hl, err);
+	lium_error_clear(&oe);
+	st = op_open(s, remote, FXF_WRITE | FXF_CREAT | FXF_TRUNC, &a, &handle, &hl, &oe);
+	if (st == LIUM_ESSH && oe.cause == FX_PERMISSION_DENIED) {
+		/* A read-only file from an earlier copy: replace it, as cp and
+		 * rsync do, when the directory allows. */
+		lium_error ignored;
+		if (op_remove(s, remote, &ignored) == LIUM_OK) {
+			st = op_open(s, remote, FXF_WRITE | FXF_CREAT | FXF_TRUNC, &a, &handle, &hl,
+				     &oe);
+		}
+	}
 	if (st != LIUM_OK) {
+		if (err != NULL) {
+			*err = oe;
+		}
 		close(fd);
 		return st;
 	}

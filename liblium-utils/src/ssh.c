@@ -129,6 +129,13 @@ lium_status lium__ssh_poll(lium_ssh *ssh, struct pollfd *fds, size_t nfds, int64
 			ssh->rx_seen = ssh->rx_counter.in_bytes;
 			ssh->last_rx_ms = now;
 			ssh->keepalives_unanswered = 0;
+			/* Any libssh call since the last wait (reading stderr, a
+			 * window check...) may have read packets into a channel
+			 * buffer the caller already looked at: let it look again
+			 * before sleeping on a socket that has nothing more. */
+			if (ssh->event != NULL) {
+				return LIUM_OK;
+			}
 		}
 		if (deadline_ms >= 0) {
 			if (now >= deadline_ms) {

@@ -41,9 +41,9 @@ typedef struct sshd_fixture {
 	char host_key[SSHD_FIXTURE_PATH_MAX];
 	char log[SSHD_FIXTURE_PATH_MAX];
 	/* A directory owned by the login user, for files the tests move. */
-	char home[SSHD_FIXTURE_PATH_MAX];
+	char home[SSHD_FIXTURE_DIR_MAX + 16];
 	/* Where lium's known_hosts for this fixture lives (not created). */
-	char known_hosts[SSHD_FIXTURE_PATH_MAX];
+	char known_hosts[SSHD_FIXTURE_DIR_MAX + 64];
 	char user[64];
 	uid_t uid;
 	gid_t gid;

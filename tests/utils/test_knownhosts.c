@@ -354,9 +354,9 @@ static void test_knownhosts__changed_key_is_refused(void **state)
 
 	assert_int_equal(lium_ssh_known_hosts_remove(kh, "pod-none", &removed, &err), LIUM_OK);
 	assert_int_equal(removed, 0);
-	assert_int_equal(lium_ssh_known_hosts_remove("/nonexistent-dir/kh", "pod-c", &removed,
-						     &err),
-			 LIUM_EIO);
+	assert_int_equal(
+		lium_ssh_known_hosts_remove("/nonexistent-dir/kh", "pod-c", &removed, &err),
+		LIUM_EIO);
 	assert_int_equal(lium_ssh_known_hosts_remove(kh, "", &removed, &err), LIUM_EINVAL);
 }
 
