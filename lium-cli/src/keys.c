@@ -151,7 +151,15 @@ void cli_key_default_name(char *out, size_t outsz)
 	}
 	gethostname(host, sizeof host - 1);
 	host[sizeof host - 1] = '\0';
-	snprintf(out, outsz > 65 ? 65 : outsz, "cli-%s@%s", user, host);
+	{
+		/* The API takes names up to 64 characters; longer ones are cut. */
+		lium_buf b = LIUM_BUF_INIT;
+		size_t max = outsz > 65 ? 64 : outsz - 1;
+		lium_buf_printf(&b, "cli-%s@%s", user, host);
+		lium_buf_truncate(&b, max);
+		memcpy(out, lium_buf_cstr(&b), b.size + 1);
+		lium_buf_dispose(&b);
+	}
 	for (i = 0; out[i]; i++)
 		if (!(isalnum((unsigned char)out[i]) || strchr("._@-", out[i])))
 			out[i] = '-';

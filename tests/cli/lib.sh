@@ -74,7 +74,16 @@ run() {
 	fi
 	"$_prog" "$@" </dev/null >"$out_file" 2>"$err_file"
 	rc=$?
+	sanitizer_check "$err_file"
 	return 0
+}
+
+# Under ASan/UBSan a report can hide behind an expected non-zero status.
+sanitizer_check() {
+	if grep -q -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' -e 'runtime error:' "$1"; then
+		sed -n '1,60p' "$1" >&2
+		fail "sanitizer report"
+	fi
 }
 
 expect_rc() {

@@ -16,6 +16,7 @@ tty_run() {
 		sleep 1
 	) | script -qec "$3" /dev/null >"$out_file" 2>&1
 	rc=$?
+	sanitizer_check "$out_file"
 }
 
 L=$LIUM_BIN

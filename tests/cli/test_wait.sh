@@ -36,6 +36,7 @@ sleep 0.5
 kill -INT "$pid"
 wait "$pid"
 rc=$?
+sanitizer_check "$err_file"
 expect_rc 130
 stderr_has 'interrupted while waiting'
 stderr_has 'lium down '
