@@ -46,7 +46,7 @@ int cli_client_with_key(struct cli_ctx *ctx, const char *key, lium_client **out)
 	o.user_agent = "lium-cli/" LIUM_VERSION_STRING;
 	timeout = cli_config_get(cfg, "api.timeout");
 	if (timeout)
-		o.timeout_ms = atol(timeout) * 1000L;
+		o.timeout_ms = strtol(timeout, NULL, 10) * 1000L; /* validated by config */
 	if (cli_out.verbose)
 		o.trace = trace_line;
 	o.cancel = &cli_interrupted;

@@ -169,7 +169,7 @@ static void remember(const struct cli_offer *rows, size_t n)
 static int explain(struct cli_offers *set, const char *target)
 {
 	lium_target_candidate *cands = lium_calloc(set->count + 1, sizeof *cands);
-	const lium_executor **offers = lium_calloc(set->count + 1, sizeof *offers);
+	const lium_executor **offers = lium_calloc(set->count + 1, sizeof(const lium_executor *));
 	size_t *res = NULL, nres = 0, i, dom = 0, ncrit;
 	const lium_criterion *crit = lium_offer_default_criteria(&ncrit);
 	uint32_t mask = 0;

@@ -428,9 +428,7 @@ static lium_status yaml_settings(struct yctx *y, const char *profile, yaml_node_
 			}
 			continue;
 		}
-		if (strchr(k, '.')) {
-			st = yaml_value(y, profile, k, vn);
-		} else if (vn->type == YAML_MAPPING_NODE) {
+		if (!strchr(k, '.') && vn->type == YAML_MAPPING_NODE) {
 			yaml_node_pair_t *q;
 			st = LIUM_OK;
 			for (q = vn->data.mapping.pairs.start;
@@ -444,8 +442,8 @@ static lium_status yaml_settings(struct yctx *y, const char *profile, yaml_node_
 				st = yaml_value(y, profile, lium_buf_cstr(&full), ov);
 				lium_buf_dispose(&full);
 			}
-		} else if (is_null_scalar(vn)) {
-			st = LIUM_OK;
+		} else if (!strchr(k, '.') && is_null_scalar(vn)) {
+			st = LIUM_OK; /* an empty section */
 		} else {
 			st = yaml_value(y, profile, k, vn);
 		}

@@ -228,7 +228,7 @@ int cli_offers_load(struct cli_ctx *ctx, const struct cli_offer_query *q, const 
 	if (st != LIUM_OK)
 		return cli_api_fail(st, &err, cli_out.command);
 
-	kept = lium_calloc(out->list->count + 1, sizeof *kept);
+	kept = lium_calloc(out->list->count + 1, sizeof(const lium_executor *));
 	out->rows = lium_calloc(out->list->count + 1, sizeof *out->rows);
 	layer = lium_calloc(out->list->count + 1, sizeof *layer);
 	if (!kept || !out->rows || !layer) {
