@@ -186,18 +186,29 @@ void sim_fixture_stop(sim_fixture *f)
 		pid_t pid = (pid_t)f->pid;
 		kill(pid, SIGTERM);
 		double start = now_s();
-		int status;
+		int status = 0;
+		f->exit_status = -1;
 		for (;;) {
 			pid_t r = waitpid(pid, &status, WNOHANG);
-			if (r == pid || (r < 0 && errno == ECHILD))
+			if (r == pid) {
+				if (WIFEXITED(status))
+					f->exit_status = WEXITSTATUS(status);
+				break;
+			}
+			if (r < 0 && errno == ECHILD)
 				break;
 			if (now_s() - start > 10.0) {
+				fprintf(stderr, "sim_fixture: celium-sim %d ignored SIGTERM\n",
+					f->pid);
 				kill(pid, SIGKILL);
 				waitpid(pid, &status, 0);
 				break;
 			}
 			sleep_ms(10);
 		}
+		if (f->exit_status != 0)
+			fprintf(stderr, "sim_fixture: celium-sim %d ended with status %d\n", f->pid,
+				f->exit_status);
 		f->pid = 0;
 	}
 	remove_tree(f->state_dir);

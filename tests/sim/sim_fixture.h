@@ -31,6 +31,12 @@ typedef struct sim_fixture {
 	char api_key[128];    /**< the first --api-key given, else "sim-key" */
 	char state_dir[4096]; /**< the sandbox's state directory (removed by stop) */
 	int pid;              /**< process id of celium-sim, 0 when stopped */
+	/**
+	 * After sim_fixture_stop(): celium-sim's exit status (0 after a clean
+	 * shutdown; non-zero also when a sanitizer reported an error), or -1
+	 * when it had to be killed or was already gone.
+	 */
+	int exit_status;
 } sim_fixture;
 
 /**
@@ -46,8 +52,9 @@ int sim_fixture_start(sim_fixture *f, const char *const *extra_args);
 
 /**
  * Stops the sandbox (SIGTERM, then SIGKILL after 10 s), waits for it and
- * removes its state directory.  Safe to call twice or on a fixture whose
- * start failed.
+ * removes its state directory; f->exit_status tells how it ended (a
+ * non-zero status is also reported on stderr).  Safe to call twice or on a
+ * fixture whose start failed.
  *
  * @param[in,out] f  the fixture; f->pid is 0 afterwards
  */

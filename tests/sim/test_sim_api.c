@@ -36,6 +36,9 @@ static int group_teardown(void **state)
 {
 	(void)state;
 	sim_fixture_stop(&fx);
+	/* a clean exit: no sanitizer report, no crash */
+	if (fx.exit_status != 0)
+		return -1;
 	return 0;
 }
 
@@ -860,6 +863,7 @@ static void test_sim_api__executors_file(void **state)
 	const char *bad[] = {"--executors-file", "/nonexistent/executors.json", NULL};
 	assert_int_not_equal(sim_fixture_start(&f3, bad), 0);
 	sim_fixture_stop(&f2);
+	assert_int_equal(f2.exit_status, 0);
 }
 
 int main(void)

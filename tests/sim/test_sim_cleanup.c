@@ -254,6 +254,7 @@ static void test_sim_cleanup__restart_reaps_leftovers(void **state)
 	assert_int_equal(json_array_size(pods), 0);
 	json_decref(pods);
 	sim_fixture_stop(&g);
+	assert_int_equal(g.exit_status, 0);
 	st_rmtree(state_dir);
 	free(state_dir);
 }

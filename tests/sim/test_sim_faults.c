@@ -33,6 +33,9 @@ static int group_teardown(void **state)
 {
 	(void)state;
 	sim_fixture_stop(&fx);
+	/* a clean exit: no sanitizer report, no crash */
+	if (fx.exit_status != 0)
+		return -1;
 	return 0;
 }
 
@@ -351,6 +354,7 @@ static void test_sim_faults__command_line(void **state)
 	assert_int_equal(status, 200);
 	assert_null(j);
 	sim_fixture_stop(&f2);
+	assert_int_equal(f2.exit_status, 0);
 	/* a bad one stops the start */
 	const char *bad[] = {"--fault", "GET,/machines,explode", NULL};
 	assert_int_not_equal(sim_fixture_start(&f2, bad), 0);
