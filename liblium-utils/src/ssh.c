@@ -108,13 +108,19 @@ static int session_fd(lium_ssh *ssh)
 lium_status lium__ssh_poll(lium_ssh *ssh, struct pollfd *fds, size_t nfds, int64_t deadline_ms,
 			   lium_error *err)
 {
+	size_t i;
+
+	/* Callers look at revents after any successful return, early ones
+	 * included. */
+	for (i = 0; i < nfds; i++) {
+		fds[i].revents = 0;
+	}
 	for (;;) {
 		int64_t now = lium__ssh_now_ms();
 		int64_t wait = -1;
 		int fd = session_fd(ssh);
 		int timeout;
 		int n;
-		size_t i;
 
 		if (lium__ssh_is_cancelled(ssh)) {
 			return cancelled_error(ssh, err);

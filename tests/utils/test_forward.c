@@ -298,8 +298,12 @@ static void test_forward__many_connections_at_once(void **state)
 		jobs[i].rc = -2;
 		assert_int_equal(pthread_create(&th[i], NULL, client_thread, &jobs[i]), 0);
 	}
+	/* Join them all before checking: a failed assertion leaves the test
+	 * while threads still write into jobs[]. */
 	for (i = 0; i < N; i++) {
 		pthread_join(th[i], NULL);
+	}
+	for (i = 0; i < N; i++) {
 		assert_int_equal(jobs[i].rc, 0);
 	}
 	print_message("%d concurrent tunnelled connections: %.2f s\n", N, test_now() - t0);

@@ -201,6 +201,8 @@ static void test_knownhosts__concurrent_first_connections(void **state)
 	}
 	for (i = 0; i < N; i++) {
 		pthread_join(th[i], NULL);
+	}
+	for (i = 0; i < N; i++) {
 		if (r[i].st != LIUM_OK) {
 			fail_msg("connection %d: %s", i, r[i].msg);
 		}
