@@ -448,7 +448,10 @@ static int cmd_reset(int yes)
 int cli_cmd_config(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct cli_opt opts[] = {
-		{"reveal", 0, 0, O_REVEAL}, {"yes", 'y', 0, O_YES}, {NULL, 0, 0, 0}};
+		{"reveal", 0, 0, O_REVEAL},
+		{"yes", 'y', 0, O_YES},
+		{"confirm", 0, 0, O_YES}, /* the official CLI's spelling */
+		{NULL, 0, 0, 0}};
 	struct cli_parser p;
 	int c, reveal = 0, yes = 0, idx, nargs;
 	const char *sub;

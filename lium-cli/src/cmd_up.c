@@ -32,11 +32,22 @@ enum {
 	O_YES,
 	O_GPU,
 	O_COUNT,
-	O_COUNTRY
+	O_COUNTRY,
+	O_INTERNAL_PORTS,
+	O_ENTRYPOINT,
+	O_CMD,
+	O_DOCKERFILE,
+	O_SSH_NAME,
+	O_JUPYTER
 };
 
 struct up_opts {
 	const char *template_arg, *image, *name, *volume, *ttl, *until, *timeout;
+	const char *entrypoint, *cmd, *dockerfile, *ssh_name;
+	unsigned int internal_ports[32];
+	size_t ninternal;
+	int jupyter;
+	lium_buf dockerfile_text;
 	const char **env;
 	size_t nenv;
 	unsigned long ports;
@@ -418,6 +429,117 @@ static int parse_volume(lium_client *client, const char *spec, char **volume_id,
 	return cli_usage_error("--volume: '%s' is not id:<volume> or new:name=<NAME>", spec);
 }
 
+/* --internal-ports 22,8000: integers 1-65535; 22 comes first when missing. */
+static int parse_ports(const char *list, struct up_opts *o)
+{
+	char *copy = lium_strdup(list), *tok, *save = NULL;
+	int have22 = 0;
+
+	o->ninternal = 1; /* slot 0 is for 22 */
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *end;
+		long v;
+		while (*tok == ' ')
+			tok++;
+		v = strtol(tok, &end, 10);
+		while (*end == ' ')
+			end++;
+		if (end == tok || *end || v < 1 || v > 65535 || o->ninternal >= 32) {
+			lium_free(copy);
+			return cli_usage_error(
+				"--internal-ports: '%s' is not a list of ports (e.g. "
+				"22,8000,8080)",
+				list);
+		}
+		if (v == 22)
+			have22 = 1;
+		else
+			o->internal_ports[o->ninternal++] = (unsigned int)v;
+	}
+	lium_free(copy);
+	o->internal_ports[0] = 22;
+	(void)have22;
+	return 0;
+}
+
+/* --dockerfile: UTF-8 text, not empty, at most 64 KiB (the API's limits). */
+static int read_dockerfile(struct up_opts *o)
+{
+	lium_error err;
+	const unsigned char *p;
+
+	if (lium_fs_read_file(o->dockerfile, 65536, &o->dockerfile_text, &err) != LIUM_OK)
+		return cli_usage_error("--dockerfile: %s", err.message);
+	if (!o->dockerfile_text.size)
+		return cli_usage_error("--dockerfile: %s is empty", o->dockerfile);
+	for (p = (const unsigned char *)o->dockerfile_text.ptr; *p; p++)
+		if (*p >= 0x80) {
+			int n = (*p & 0xE0) == 0xC0   ? 1
+				: (*p & 0xF0) == 0xE0 ? 2
+				: (*p & 0xF8) == 0xF0 ? 3
+						      : -1;
+			int i;
+			for (i = 1; n > 0 && i <= n; i++)
+				if ((p[i] & 0xC0) != 0x80)
+					n = -1;
+			if (n < 0)
+				return cli_usage_error("--dockerfile: %s is not UTF-8 text",
+						       o->dockerfile);
+			p += n;
+		}
+	if ((size_t)((const char *)p - o->dockerfile_text.ptr) != o->dockerfile_text.size)
+		return cli_usage_error("--dockerfile: %s holds a NUL byte", o->dockerfile);
+	return 0;
+}
+
+/* Install Jupyter on the first exposed port that is not 22, and wait for it. */
+static int install_jupyter(lium_client *client, const lium_pod *pod, char **url)
+{
+	lium_time start = cli_now();
+	unsigned int port = 0;
+	lium_error err;
+	lium_status st;
+	size_t i;
+
+	*url = NULL;
+	for (i = 0; i < pod->port_count && !port; i++)
+		if (pod->ports[i].internal_port != 22)
+			port = pod->ports[i].internal_port;
+	if (!port)
+		return cli_fail(CLI_EXIT_FAIL, "up",
+				pod->port_count ? "no suitable port for Jupyter (only SSH port 22)"
+						: "no ports allocated to the pod for Jupyter");
+	st = lium_pods_install_jupyter(client, pod->id, port, &err);
+	if (st != LIUM_OK)
+		return cli_api_fail(st, &err, "up --jupyter");
+	while (cli_now() - start < 120 && !cli_interrupted) {
+		lium_pod *p = NULL;
+		cli_progress("Installing Jupyter on %s (%llds)", pod->huid,
+			     (long long)(cli_now() - start));
+		if (lium_pods_get(client, pod->id, &p, NULL) == LIUM_OK && p->jupyter_status) {
+			if (strcmp(p->jupyter_status, "SUCCESS") == 0) {
+				cli_progress_done();
+				*url = lium_strdup(p->jupyter_url ? p->jupyter_url : "");
+				lium_pod_free(p);
+				return 0;
+			}
+			if (strcmp(p->jupyter_status, "FAILED") == 0) {
+				cli_progress_done();
+				lium_pod_free(p);
+				return cli_fail(CLI_EXIT_FAIL, "up",
+						"Jupyter installation failed on %s", pod->huid);
+			}
+		}
+		lium_pod_free(p);
+		nap(3000);
+	}
+	cli_progress_done();
+	if (cli_interrupted)
+		return CLI_EXIT_INTERRUPTED;
+	return cli_fail(CLI_EXIT_TIMEOUT, "up",
+			"Jupyter installation timed out; see 'lium ps %s --json'", pod->huid);
+}
+
 static int do_up(struct cli_ctx *ctx, const char *offer, struct cli_offer_query *q, int have_flags,
 		 struct up_opts *o)
 {
@@ -434,6 +556,7 @@ static int do_up(struct cli_ctx *ctx, const char *offer, struct cli_offer_query 
 	lium_buf pub = LIUM_BUF_INIT, image = LIUM_BUF_INIT, tag = LIUM_BUF_INIT,
 		 tname = LIUM_BUF_INIT;
 	char *key = NULL, *volume_id = NULL, *vol_name = NULL, *vol_desc = NULL;
+	char *jupyter_url = NULL;
 	const char *public_keys[1];
 	char config[64], keyname[80];
 	const char *pod_name;
@@ -483,7 +606,7 @@ static int do_up(struct cli_ctx *ctx, const char *offer, struct cli_offer_query 
 	}
 
 	/* The template: -t (id, else name or HUID), --image (made after the confirmation), default. */
-	if (!o->image) {
+	if (!o->image && !o->dockerfile) {
 		const char *want = o->template_arg ? o->template_arg
 						   : cli_config_get(cfg, "template.default_id");
 		if (want && lium_templates_get(client, want, &fetched, &err) == LIUM_OK) {
@@ -512,7 +635,7 @@ static int do_up(struct cli_ctx *ctx, const char *offer, struct cli_offer_query 
 				}
 			}
 		}
-	} else {
+	} else if (o->image) {
 		const char *colon = strrchr(o->image, ':');
 		const char *slash = strrchr(o->image, '/');
 		if (colon && (!slash || colon > slash)) {
@@ -542,6 +665,8 @@ static int do_up(struct cli_ctx *ctx, const char *offer, struct cli_offer_query 
 				tmpl->name ? tmpl->name : tmpl->id,
 				tmpl->docker_image ? tmpl->docker_image : "?",
 				tmpl->docker_image_tag ? tmpl->docker_image_tag : "latest");
+		else if (o->dockerfile)
+			fprintf(stderr, "Build:    %s (built on the node)\n", o->dockerfile);
 		else
 			fprintf(stderr, "Image:    %s:%s (one-time template)\n",
 				lium_buf_cstr(&image), lium_buf_cstr(&tag));
@@ -571,7 +696,8 @@ static int do_up(struct cli_ctx *ctx, const char *offer, struct cli_offer_query 
 		char hex[33];
 		size_t i;
 		lium_buf seed = LIUM_BUF_INIT;
-		lium_buf_printf(&seed, "%s:%s", lium_buf_cstr(&image), lium_buf_cstr(&tag));
+		lium_buf_printf(&seed, "%s:%s|%s|%s", lium_buf_cstr(&image), lium_buf_cstr(&tag),
+				o->entrypoint ? o->entrypoint : "", o->cmd ? o->cmd : "");
 		for (i = 0; i < o->nenv; i++) {
 			char *eq = strchr(o->env[i], '=');
 			kv[i].key = lium_strndup(o->env[i], (size_t)(eq - o->env[i]));
@@ -584,8 +710,10 @@ static int do_up(struct cli_ctx *ctx, const char *offer, struct cli_offer_query 
 		spec.name = lium_buf_cstr(&tname);
 		spec.docker_image = lium_buf_cstr(&image);
 		spec.docker_image_tag = lium_buf_cstr(&tag);
-		spec.internal_ports = ports;
-		spec.internal_port_count = 1;
+		spec.internal_ports = o->ninternal ? o->internal_ports : ports;
+		spec.internal_port_count = o->ninternal ? o->ninternal : 1;
+		spec.entrypoint = o->entrypoint;
+		spec.startup_commands = o->cmd;
 		spec.environment = kv;
 		spec.environment_count = o->nenv;
 		spec.is_private = 1;
@@ -612,14 +740,18 @@ static int do_up(struct cli_ctx *ctx, const char *offer, struct cli_offer_query 
 		}
 		volume_id = lium_strdup(vol->id);
 	}
-	cli_key_default_name(keyname, sizeof keyname);
+	if (o->ssh_name)
+		snprintf(keyname, sizeof keyname, "%s", o->ssh_name);
+	else
+		cli_key_default_name(keyname, sizeof keyname);
 	st = cli_key_register(client, lium_buf_cstr(&pub), keyname, &registered, &err);
 	if (st != LIUM_OK)
 		cli_warn("could not register the SSH key (%s); renting anyway", err.message);
 
 	public_keys[0] = lium_buf_cstr(&pub);
 	ro.pod_name = pod_name;
-	ro.template_id = tmpl->id;
+	ro.template_id = tmpl ? tmpl->id : NULL;
+	ro.dockerfile_content = o->dockerfile ? lium_buf_cstr(&o->dockerfile_text) : NULL;
 	ro.volume_id = volume_id;
 	ro.public_keys = public_keys;
 	ro.public_key_count = 1;
@@ -679,6 +811,8 @@ static int do_up(struct cli_ctx *ctx, const char *offer, struct cli_offer_query 
 		goto out;
 	if (ready->removal_scheduled_at == LIUM_TIME_NONE)
 		ready->removal_scheduled_at = pod->removal_scheduled_at;
+	if (o->jupyter && (rc = install_jupyter(client, ready, &jupyter_url)) != 0)
+		goto out;
 	if (cli_out.json) {
 		struct cli_json j;
 		lium_buf cmd = LIUM_BUF_INIT;
@@ -689,6 +823,7 @@ static int do_up(struct cli_ctx *ctx, const char *offer, struct cli_offer_query 
 		json_pod(&j, ready, pod_name, price);
 		cli_json_kbool(&j, "ready", 1);
 		cli_json_kstring(&j, "ssh", lium_buf_cstr(&cmd));
+		cli_json_kstring(&j, "jupyter_url", jupyter_url);
 		cli_json_end_object(&j);
 		cli_json_print(&j, stdout);
 		cli_json_dispose(&j);
@@ -701,6 +836,8 @@ static int do_up(struct cli_ctx *ctx, const char *offer, struct cli_offer_query 
 		if (lium_sshcmd_parse(ready->ssh_connect_cmd, &ep, NULL) == LIUM_OK)
 			printf("  or:       ssh -i %s -p %u %s@%s\n", key, ep.port, ep.user,
 			       ep.host);
+		if (jupyter_url)
+			printf("  jupyter:  %s\n", jupyter_url);
 		printf("  run:      lium exec %s 'nvidia-smi'\n", ready->huid);
 		printf("  remove:   lium down %s\n", ready->huid);
 	}
@@ -713,6 +850,7 @@ out:
 	lium_volume_free(vol);
 	lium_pod_free(pod);
 	lium_pod_free(ready);
+	lium_free(jupyter_url);
 	lium_buf_dispose(&pub);
 	lium_buf_dispose(&image);
 	lium_buf_dispose(&tag);
@@ -742,6 +880,12 @@ int cli_cmd_up(struct cli_ctx *ctx, int argc, char **argv)
 					      {"gpu", 0, 1, O_GPU},
 					      {"count", 'c', 1, O_COUNT},
 					      {"country", 0, 1, O_COUNTRY},
+					      {"internal-ports", 0, 1, O_INTERNAL_PORTS},
+					      {"entrypoint", 0, 1, O_ENTRYPOINT},
+					      {"cmd", 0, 1, O_CMD},
+					      {"dockerfile", 0, 1, O_DOCKERFILE},
+					      {"ssh-name", 0, 1, O_SSH_NAME},
+					      {"jupyter", 0, 0, O_JUPYTER},
 					      {NULL, 0, 0, 0}};
 	struct cli_parser p;
 	struct cli_offer_query q;
@@ -830,6 +974,29 @@ int cli_cmd_up(struct cli_ctx *ctx, int argc, char **argv)
 			if ((rc = cli_offer_query_option(&q, CLI_OQ_COUNTRY, p.arg)) != 0)
 				goto parse_fail;
 			break;
+		case O_INTERNAL_PORTS:
+			if ((rc = parse_ports(p.arg, &o)) != 0)
+				goto parse_fail;
+			break;
+		case O_ENTRYPOINT:
+			o.entrypoint = p.arg;
+			break;
+		case O_CMD:
+			o.cmd = p.arg;
+			break;
+		case O_DOCKERFILE:
+			o.dockerfile = p.arg;
+			break;
+		case O_SSH_NAME:
+			if (!*p.arg || strlen(p.arg) > 64) {
+				rc = cli_usage_error("--ssh-name: 1 to 64 characters");
+				goto parse_fail;
+			}
+			o.ssh_name = p.arg;
+			break;
+		case O_JUPYTER:
+			o.jupyter = 1;
+			break;
 		case CLI_OPT_HELP:
 			cli_parser_dispose(&p);
 			cli_help_print(cli_command_find("up"), stdout);
@@ -861,11 +1028,17 @@ int cli_cmd_up(struct cli_ctx *ctx, int argc, char **argv)
 		rc = cli_usage_error("--image and --template cannot be combined");
 		goto done;
 	}
-	if (o.nenv && !o.image) {
-		rc = cli_usage_error("-e/--env needs --image (a template carries its own "
-				     "environment)");
+	if (o.dockerfile && (o.image || o.template_arg)) {
+		rc = cli_usage_error("--dockerfile cannot be combined with --image or --template");
 		goto done;
 	}
+	if ((o.nenv || o.ninternal || o.entrypoint || o.cmd) && !o.image) {
+		rc = cli_usage_error("-e, --internal-ports, --entrypoint and --cmd need --image (a "
+				     "template carries its own)");
+		goto done;
+	}
+	if (o.dockerfile && (rc = read_dockerfile(&o)) != 0)
+		goto done;
 	if (o.ttl && lium_duration_parse(o.ttl, &o.ttl_seconds, &err) != LIUM_OK) {
 		rc = cli_usage_error("--ttl: invalid duration '%s' (e.g. 45m, 6h, 2d)", o.ttl);
 		goto done;
@@ -906,5 +1079,6 @@ done:
 	cli_offer_query_dispose(&q);
 	lium_buf_dispose(&offer);
 	lium_free(o.env);
+	lium_buf_dispose(&o.dockerfile_text);
 	return rc;
 }

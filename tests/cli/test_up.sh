@@ -74,6 +74,30 @@ stderr_has 'no offer matches'
 run lium up 'gpu=H100 nosuchfield=1' -y
 expect_rc 2
 
+step "--dockerfile builds on the node; --jupyter installs and prints the URL"
+printf 'FROM ubuntu:22.04\nRUN echo built\n' >"$work/Dockerfile"
+run lium ls
+run lium up 1 -y --dockerfile "$work/Dockerfile" --name built --json
+expect_rc 0 "up --dockerfile"
+run lium ls
+run lium up 1 -y --jupyter --name jup --json
+expect_rc 0 "up --jupyter"
+json '.jupyter_url | startswith("http")' >/dev/null
+run lium ps jup --json
+json '.[0].jupyter_url | startswith("http")' >/dev/null
+sim_get /_sim/requests >"$work/requests.json"
+jq -e '[.[] | select(.method == "POST" and (.path | endswith("/rent")))] | .[-2] |
+	.body.template_id == null and (.body.dockerfile_content | contains("RUN echo built"))' \
+	"$work/requests.json" >/dev/null || fail "the Dockerfile was not sent in place of a template"
+: >"$work/empty"
+run lium up 1 -y --dockerfile "$work/empty"
+expect_rc 2
+run lium up 1 -y --dockerfile "$work/Dockerfile" --image python:3.11
+expect_rc 2
+run lium up 1 -y --internal-ports 22,8000
+expect_rc 2
+stderr_has 'need --image'
+
 step "exec --timeout stops a command that runs too long (exit 7)"
 t0=$(date +%s)
 run lium exec img --timeout 1s 'sleep 20'
@@ -91,5 +115,5 @@ json '[.results[] | select(.name == "named")][0].status == "cancelled"' >/dev/nu
 
 run lium down all -y
 expect_rc 0
-[ "$(sim_count POST /executors/)" = 4 ] || fail "expected exactly 4 rents, one per successful up"
+[ "$(sim_count POST /executors/)" = 6 ] || fail "expected exactly 6 rents, one per successful up"
 echo "ok"
