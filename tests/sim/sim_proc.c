@@ -422,6 +422,8 @@ int sim_start_guardian(void)
 		}
 		kill_recorded_sshds(state_dir);
 		sim_kill_tagged(prefix, 0);
+		free(prefix);
+		free(state_dir);
 		_exit(0);
 	}
 	close(fds[0]);
