@@ -421,6 +421,17 @@ static int query(const char *spec, const char *format, const char *ids, bool hea
 
 /* ---- the summary table and -L -------------------------------------------- */
 
+/* One row of the three-column part: cells padded (or cut) to their width. */
+static void row3(const char *left, const char *mid, const char *right)
+{
+	printf("|%-41.41s|%-24.24s|%-22.22s|\n", left, mid, right);
+}
+
+static void row1(const char *text)
+{
+	printf("|%-89.89s|\n", text);
+}
+
 static void table(const char *ids)
 {
 	double t = now_s();
@@ -429,54 +440,52 @@ static void table(const char *ids)
 	localtime_r(&secs, &tm);
 	char date[64];
 	strftime(date, sizeof date, "%a %b %e %H:%M:%S %Y", &tm);
-	const char *line =
-		"+-----------------------------------------------------------------------"
-		"------------------+";
-	const char *cell = "+-----------------------------------------+------------------------+-"
-			   "---------------------+";
-	printf("%s\n%s\n", date, line);
-	printf("| NVIDIA-SMI %-23s Driver Version: %-15s CUDA Version: %-9s|\n", driver, driver,
-	       cuda);
-	printf("|-----------------------------------------+------------------------+------------"
-	       "----------+\n");
-	printf("| GPU  Name                 Persistence-M | Bus-Id          Disp.A | Volatile "
-	       "Uncorr. ECC |\n");
-	printf("| Fan  Temp   Perf          Pwr:Usage/Cap |           Memory-Usage | GPU-Util  "
-	       "Compute M. |\n");
-	printf("|                                         |                        |           "
-	       "    MIG M. |\n");
-	printf("|=========================================+========================+==========="
-	       "===========|\n");
+	char rule[128], cells[128], buf[3][160];
+	memset(rule, '-', 89);
+	rule[89] = '\0';
+	printf("%s\n+%s+\n", date, rule);
+	snprintf(buf[0], sizeof buf[0], " NVIDIA-SMI %-23s Driver Version: %-15s CUDA Version: %s",
+		 driver, driver, cuda);
+	row1(buf[0]);
+	snprintf(cells, sizeof cells, "|%.41s+%.24s+%.22s|", rule, rule, rule);
+	puts(cells);
+	row3(" GPU  Name                 Persistence-M", " Bus-Id          Disp.A",
+	     " Volatile Uncorr. ECC");
+	row3(" Fan  Temp   Perf          Pwr:Usage/Cap", "           Memory-Usage",
+	     " GPU-Util  Compute M.");
+	row3("", "", "               MIG M.");
+	char eq[128];
+	memset(eq, '=', 89);
+	eq[89] = '\0';
+	printf("|%.41s+%.24s+%.22s|\n", eq, eq, eq);
 	for (int k = 0; k < ngpus; k++) {
 		const gpu *g = &gpus[k];
 		if (!selected(g, ids))
 			continue;
 		reading r = read_gpu(g, t);
-		char name[32];
-		snprintf(name, sizeof name, "%.26s", g->name);
-		printf("| %3d  %-26s      On  | %16s Off |                    0 |\n", g->index,
-		       name, g->bus);
-		char mem[40];
+		snprintf(buf[0], sizeof buf[0], " %3d  %-26.26s     On  ", g->index, g->name);
+		snprintf(buf[1], sizeof buf[1], " %18s Off ", g->bus);
+		snprintf(buf[2], sizeof buf[2], " %20s", "0");
+		row3(buf[0], buf[1], buf[2]);
+		char power[32], mem[48];
+		snprintf(power, sizeof power, "%.0fW / %dW", r.power, g->power_limit);
 		snprintf(mem, sizeof mem, "%ldMiB / %ldMiB", r.mem_used, g->mem_mib);
-		printf("| %3d%%  %3dC    %s          %5.0fW / %4dW | %22s | %7d%%      Default |\n",
-		       r.fan, r.temp, r.util > 2 ? "P0" : "P8", r.power, g->power_limit, mem,
-		       r.util);
-		printf("|                                         |                        |      "
-		       "       Disabled |\n");
-		printf("%s\n", cell);
+		snprintf(buf[0], sizeof buf[0], " %3d%%  %3dC    %s %22s ", r.fan, r.temp,
+			 r.util > 2 ? "P0" : "P8", power);
+		snprintf(buf[1], sizeof buf[1], " %22s ", mem);
+		snprintf(buf[2], sizeof buf[2], " %7d%%     Default ", r.util);
+		row3(buf[0], buf[1], buf[2]);
+		row3("", "", "             Disabled");
+		printf("+%.41s+%.24s+%.22s+\n", rule, rule, rule);
 	}
-	printf("\n%s\n", line);
-	printf("| Processes:                                                                      "
-	       "        |\n");
-	printf("|  GPU   GI   CI              PID   Type   Process name                        GPU "
-	       "Memory |\n");
-	printf("|        ID   ID                                                               "
-	       "Usage      |\n");
-	printf("|=============================================================================="
-	       "===========|\n");
-	printf("|  No running processes found                                                  "
-	       "           |\n");
-	printf("%s\n", line);
+	printf("\n+%s+\n", rule);
+	row1(" Processes:");
+	row1("  GPU   GI   CI              PID   Type   Process name                        GPU "
+	     "Memory");
+	row1("        ID   ID                                                               Usage");
+	printf("|%s|\n", eq);
+	row1("  No running processes found");
+	printf("+%s+\n", rule);
 }
 
 static void list(const char *ids)
