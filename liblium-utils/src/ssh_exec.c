@@ -195,11 +195,9 @@ static lium_status feed_stdin(lium_ssh *ssh, ssh_channel ch, const lium_ssh_exec
 									    : sizeof(in->chunk),
 						 &len, o->stdin_userdata);
 				if (st != LIUM_OK) {
-					if (err != NULL && err->code != st) {
-						lium_error_set(err, st,
-							       "ssh exec: stdin callback failed");
-					}
-					return st;
+					return lium_error_set(
+						err, st, "ssh %s: the stdin callback failed (%s)",
+						ssh->alias, lium_status_str(st));
 				}
 				if (len == 0) {
 					in->done = 1;
