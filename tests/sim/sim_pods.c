@@ -379,7 +379,10 @@ void sim_h_rent(sim_req *r, sim_resp *resp)
 		if (key->owner == r->user)
 			add_key(p, key->public_key);
 	}
-	json_array_foreach(keys, i, kv) add_key(p, json_string_value(kv));
+	json_array_foreach(keys, i, kv)
+	{
+		add_key(p, json_string_value(kv));
+	}
 	if (vol)
 		snprintf(p->volume_id, sizeof p->volume_id, "%s", vol->id);
 	if (has_d)

@@ -127,8 +127,11 @@ int st_run(const char *const argv[], char **output, double timeout_s)
 		if (poll(&p, 1, left) <= 0)
 			continue;
 		if (len + 1024 > cap) {
+			char *bigger = realloc(buf, cap * 2);
+			if (!bigger)
+				break;
+			buf = bigger;
 			cap *= 2;
-			buf = realloc(buf, cap);
 		}
 		ssize_t n = read(fds[0], buf + len, cap - len - 1);
 		if (n <= 0)

@@ -392,15 +392,20 @@ static void test_sim_api__machines(void **state)
 	json_array_foreach(execs, i, e)
 	{
 		bool found = false;
-		json_array_foreach(m, k, n) found =
-			found || strcmp(st_str(n, "name"), st_str(e, "machine_name")) == 0;
+		json_array_foreach(m, k, n)
+		{
+			found = found || strcmp(st_str(n, "name"), st_str(e, "machine_name")) == 0;
+		}
 		assert_true(found);
 	}
 	const char *want[] = {"H100", "H200",     "B200",     "A100",
 			      "L40S", "RTX 4090", "RTX 5090", "A6000"};
 	for (size_t w = 0; w < sizeof want / sizeof want[0]; w++) {
 		bool found = false;
-		json_array_foreach(m, k, n) found = found || strstr(st_str(n, "name"), want[w]);
+		json_array_foreach(m, k, n)
+		{
+			found = found || strstr(st_str(n, "name"), want[w]);
+		}
 		assert_true(found);
 	}
 	json_decref(execs);
@@ -424,11 +429,13 @@ static void test_sim_api__default_image_and_estimate(void **state)
 	json_t *img, *t;
 	json_array_foreach(r, i, img)
 	{
-		json_array_foreach(templates, k, t) matched =
-			matched ||
-			(strcmp(st_str(img, "docker_image"), st_str(t, "docker_image")) == 0 &&
-			 strcmp(st_str(img, "docker_image_tag"), st_str(t, "docker_image_tag")) ==
-				 0);
+		json_array_foreach(templates, k, t)
+		{
+			matched = matched || (strcmp(st_str(img, "docker_image"),
+						     st_str(t, "docker_image")) == 0 &&
+					      strcmp(st_str(img, "docker_image_tag"),
+						     st_str(t, "docker_image_tag")) == 0);
+		}
 	}
 	assert_true(matched);
 	json_decref(templates);
@@ -533,7 +540,10 @@ static void test_sim_api__templates(void **state)
 	t = st_getf(&fx, &status, "/templates/%s", id);
 	json_decref(t);
 	json_t *other = st_req(&fx, "GET", "/templates", NULL, OTHER_KEY, &status);
-	json_array_foreach(other, i, t) assert_string_not_equal(st_str(t, "id"), id);
+	json_array_foreach(other, i, t)
+	{
+		assert_string_not_equal(st_str(t, "id"), id);
+	}
 	json_decref(other);
 	char path[128];
 	snprintf(path, sizeof path, "/templates/%s", id);
@@ -648,12 +658,18 @@ static void test_sim_api__ssh_keys(void **state)
 	bool found = false;
 	size_t i;
 	json_t *it;
-	json_array_foreach(list, i, it) found = found || strcmp(st_str(it, "id"), id) == 0;
+	json_array_foreach(list, i, it)
+	{
+		found = found || strcmp(st_str(it, "id"), id) == 0;
+	}
 	assert_true(found);
 	json_decref(list);
 	/* the other user has its own keys */
 	list = st_req(&fx, "GET", "/ssh-keys", NULL, OTHER_KEY, &status);
-	json_array_foreach(list, i, it) assert_string_not_equal(st_str(it, "id"), id);
+	json_array_foreach(list, i, it)
+	{
+		assert_string_not_equal(st_str(it, "id"), id);
+	}
 	json_decref(list);
 	/* registering it twice is a conflict */
 	k = st_req(&fx, "POST", "/ssh-keys", text, NULL, &status);

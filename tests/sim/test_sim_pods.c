@@ -140,7 +140,10 @@ static bool executor_listed(const char *id)
 	bool found = false;
 	size_t i;
 	json_t *e;
-	json_array_foreach(all, i, e) found = found || strcmp(st_str(e, "id"), id) == 0;
+	json_array_foreach(all, i, e)
+	{
+		found = found || strcmp(st_str(e, "id"), id) == 0;
+	}
 	json_decref(all);
 	return found;
 }
@@ -197,7 +200,10 @@ static void test_sim_pods__lifecycle_and_ssh(void **state)
 	bool listed = false;
 	size_t i;
 	json_t *it;
-	json_array_foreach(list, i, it) listed = listed || strcmp(st_str(it, "id"), id) == 0;
+	json_array_foreach(list, i, it)
+	{
+		listed = listed || strcmp(st_str(it, "id"), id) == 0;
+	}
 	assert_true(listed);
 	json_decref(list);
 	/* the other user sees nothing of it */
