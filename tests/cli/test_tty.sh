@@ -56,6 +56,17 @@ expect_rc 0 "up after 'y'"
 stdout_has 'is ready'
 [ "$(sim_count POST /executors/)" = 1 ] || fail "expected one rent"
 
+step "ssh without a command is an interactive shell on the terminal"
+tty_run "echo hi-from-\$((6*7))\nexit\n" 2 "$L ssh asked"
+expect_rc 0 "interactive ssh"
+stdout_has 'hi-from-42'
+
+step "scp shows one progress line on a terminal"
+head -c 8000000 /dev/urandom >"$work/big.bin"
+tty_run "" 0 "$L scp asked $work/big.bin"
+expect_rc 0
+stdout_has 'Uploading to 1 pod'
+
 step "down asks; 'n' keeps the pod, 'y' removes it"
 tty_run "n\n" 1 "$L down asked"
 expect_rc 1
