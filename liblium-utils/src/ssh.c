@@ -185,6 +185,17 @@ lium_status lium__ssh_poll(lium_ssh *ssh, struct pollfd *fds, size_t nfds, int64
 		}
 		timeout = wait < 0 ? -1 : (wait > 60000 ? 60000 : (int)wait);
 
+#ifdef TCP_QUICKACK
+		if (fd >= 0) {
+			/* Acknowledge at once: sshd does not set TCP_NODELAY on
+			 * sessions without a terminal, so with delayed ACKs here
+			 * Nagle holds its next small packet back ~40 ms (seen
+			 * on every first exec of a session).  Linux drops back to
+			 * delayed ACKs by itself, hence before every wait. */
+			int one = 1;
+			(void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+		}
+#endif
 		fds[0].fd = fd;
 		fds[0].events = POLLIN;
 		if (fd >= 0 && (ssh_get_poll_flags(ssh->session) & SSH_WRITE_PENDING) != 0) {
