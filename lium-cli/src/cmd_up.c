@@ -756,14 +756,19 @@ static int do_up(struct cli_ctx *ctx, const char *offer, struct cli_offer_query 
 	ro.public_keys = public_keys;
 	ro.public_key_count = 1;
 	ro.initial_port_count = (unsigned int)o->ports;
+	/* From here on Ctrl-C must not leave an unknown pod behind without a word. */
+	cli_signals_install();
 	cli_progress("Renting %s...", e->huid);
 	/* Exactly one call: the library resolves an uncertain outcome itself. */
 	st = lium_executors_rent(client, e->id, &ro, &pod, &err);
 	cli_progress_done();
 	if (st != LIUM_OK) {
 		rc = cli_api_fail(st, &err, "up");
-		if (st != LIUM_EAUTH && st != LIUM_EVALIDATION && st != LIUM_ENOTFOUND)
-			cli_info("Check 'lium ps' before trying again.");
+		if (st != LIUM_EAUTH && st != LIUM_EVALIDATION && st != LIUM_ENOTFOUND &&
+		    !cli_out.json)
+			fprintf(stderr,
+				"The rent may or may not have happened: check 'lium ps' before "
+				"trying again.\n");
 		goto out;
 	}
 	if (!cli_out.json)
@@ -805,7 +810,6 @@ static int do_up(struct cli_ctx *ctx, const char *offer, struct cli_offer_query 
 		goto out;
 	}
 
-	cli_signals_install();
 	rc = wait_ready(ctx, client, pod, o->wait_seconds, price, &ready);
 	if (rc != 0 || !ready)
 		goto out;
