@@ -1674,7 +1674,6 @@ lium_status lium_ssh_upload(lium_ssh *ssh, const char *local, const char *remote
 	lium_buf parent = LIUM_BUF_INIT;
 	lium_buf rpath = LIUM_BUF_INIT;
 	lium_buf lpath = LIUM_BUF_INIT;
-	lium_buf target = LIUM_BUF_INIT;
 	struct plan plan;
 	struct prog pr;
 	lium_status st;
@@ -1797,10 +1796,9 @@ lium_status lium_ssh_upload(lium_ssh *ssh, const char *local, const char *remote
 		st = op_setstat(s, lium_buf_cstr(&rpath), &a, err);
 	}
 out:
-	if (st != LIUM_OK && st != LIUM_ENOTFOUND && st != LIUM_EIO && st != LIUM_EINVAL) {
-		sftp_drop(ssh);
-	} else if (st != LIUM_OK) {
-		/* Local failures can leave writes in flight too. */
+	if (st != LIUM_OK) {
+		/* Replies to requests still in flight would be read as answers
+		 * to the next ones: start over on a fresh channel. */
 		sftp_drop(ssh);
 	}
 	plan_dispose(&plan);
@@ -1809,7 +1807,6 @@ out:
 	lium_buf_dispose(&parent);
 	lium_buf_dispose(&rpath);
 	lium_buf_dispose(&lpath);
-	lium_buf_dispose(&target);
 	return st;
 }
 

@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pwd.h>
+#include <shadow.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,6 +143,21 @@ const sshd_fixture_keys *sshd_fixture_client_keys(void)
 	return &g_keys;
 }
 
+/*
+ * useradd leaves the password "!" (locked), and sshd without PAM refuses
+ * every login of a locked account, keys included.  "*" keeps password
+ * logins impossible but the account usable.
+ */
+static void unlock_user(void)
+{
+	struct spwd *sp = getspnam(SSHD_FIXTURE_USER);
+
+	if (sp != NULL && sp->sp_pwdp != NULL && sp->sp_pwdp[0] == '!') {
+		const char *argv[] = {"usermod", "-p", "*", SSHD_FIXTURE_USER, NULL};
+		(void)sshd_fixture_run(argv);
+	}
+}
+
 /* The login user: liumtest when root (created if missing), else ourselves. */
 static int pick_user(sshd_fixture *f)
 {
@@ -162,6 +178,7 @@ static int pick_user(sshd_fixture *f)
 	for (tries = 0; tries < 20; tries++) {
 		pw = getpwnam(SSHD_FIXTURE_USER);
 		if (pw != NULL) {
+			unlock_user();
 			snprintf(f->user, sizeof(f->user), "%s", pw->pw_name);
 			f->uid = pw->pw_uid;
 			f->gid = pw->pw_gid;

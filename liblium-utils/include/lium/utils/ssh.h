@@ -100,7 +100,11 @@ typedef struct lium_ssh_options {
 	 * digits and "-_.:[]@" only.
 	 */
 	const char *host_alias;
-	/** TCP connect, handshake and authentication together; 0 means 15000 ms. */
+	/**
+	 * TCP connect, handshake and authentication together; 0 means 15000 ms.
+	 * Resolving a host name comes first and is not covered (nor
+	 * cancellable): pass an address where that matters.
+	 */
 	unsigned int connect_timeout_ms;
 	/**
 	 * After connecting: the longest any wait for the server may go without
