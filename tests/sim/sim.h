@@ -104,6 +104,7 @@ typedef struct sim_req {
 	size_t body_len;
 	bool body_too_big;
 	json_t *json;         /* parsed body (NULL when not JSON or empty) */
+	bool not_json_type;   /* a Content-Type other than JSON: FastAPI reads bytes */
 	const char *segs[12]; /* path segments */
 	int nsegs;
 	int user; /* index into sim.users, or -1 */

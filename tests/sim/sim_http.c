@@ -461,6 +461,20 @@ static void sleep_ms(long ms)
 		;
 }
 
+static bool json_content_type(const char *ct)
+{
+	while (*ct == ' ')
+		ct++;
+	size_t n = strcspn(ct, ";");
+	while (n > 0 && ct[n - 1] == ' ')
+		n--;
+	if (n == 16 && strncasecmp(ct, "application/json", 16) == 0)
+		return true;
+	/* application/<anything>+json */
+	return n > 17 && strncasecmp(ct, "application/", 12) == 0 &&
+	       strncasecmp(ct + n - 5, "+json", 5) == 0;
+}
+
 static enum MHD_Result handle(conn_ctx *c, struct MHD_Connection *conn, const char *url,
 			      const char *method)
 {
@@ -477,12 +491,26 @@ static enum MHD_Result handle(conn_ctx *c, struct MHD_Connection *conn, const ch
 	r.body_too_big = c->too_big;
 	if (r.body_len) {
 		r.json = json_loadb(r.body, r.body_len, JSON_DECODE_ANY, NULL);
+		/*
+		 * FastAPI parses a body as JSON without a Content-Type or with a
+		 * JSON one; any other type (libcurl's default form encoding,
+		 * say) reaches the model as bytes and fails validation.
+		 */
+		const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+		if (ct && !json_content_type(ct)) {
+			r.not_json_type = true;
+			json_decref(r.json);
+			r.json = NULL;
+		}
 	}
 	char *segcopy = sim_xstrdup(r.path);
 	split_path(&r, segcopy);
 
 	bool is_control = r.nsegs > 0 && strcmp(r.segs[0], "_sim") == 0;
 	if (is_control) {
+		/* the control API takes `curl -d '{...}'` as it comes */
+		if (r.not_json_type)
+			r.json = json_loadb(r.body, r.body_len, JSON_DECODE_ANY, NULL);
 		if (!from_loopback(conn)) {
 			sim_resp_detail(&resp, 403,
 					"The control API answers loopback clients only");

@@ -607,6 +607,11 @@ bool sim_check_body(sim_req *r, const sim_field *fields, size_t n, json_t *error
 {
 	if (r->body_len == 0) {
 		sim_verr(errors, "missing", "body", NULL, "Field required", NULL);
+	} else if (r->not_json_type) {
+		json_t *text = json_stringn(r->body, r->body_len);
+		sim_verr(errors, "model_attributes_type", "body", NULL,
+			 "Input should be a valid dictionary or object to extract fields from",
+			 text ? text : json_string("(bytes)"));
 	} else if (!r->json) {
 		json_error_t jerr;
 		json_t *tmp = json_loadb(r->body, r->body_len, JSON_DECODE_ANY, &jerr);

@@ -632,6 +632,28 @@ static void test_sim_api__template_validation(void **state)
 	assert_int_equal(status, 422);
 	assert_422_at(r, "body", "missing");
 	json_decref(r);
+	/* JSON text sent as a form (curl's -d default) is not a JSON body */
+	char url[512];
+	snprintf(url, sizeof url, "%s/volumes", fx.url);
+	const char *argv[] = {
+		"curl", "-sS", "-H", "X-API-KEY: sim-key", "-d", "{\"name\":\"form\"}", url, NULL};
+	char *out = NULL;
+	assert_int_equal(st_run(argv, &out, 30), 0);
+	r = json_loads(out, 0, NULL);
+	assert_422_at(r, "body", "model_attributes_type");
+	json_decref(r);
+	free(out);
+	/* the same with the JSON type is fine */
+	const char *argv2[] = {"curl", "-sS",
+			       "-H",   "X-API-KEY: sim-key",
+			       "-H",   "Content-Type: application/json; charset=utf-8",
+			       "-d",   "{\"name\":\"typed\"}",
+			       url,    NULL};
+	assert_int_equal(st_run(argv2, &out, 30), 0);
+	r = json_loads(out, 0, NULL);
+	assert_string_equal(st_str(r, "name"), "typed");
+	json_decref(r);
+	free(out);
 }
 
 /* ---- SSH keys, users -------------------------------------------------- */
