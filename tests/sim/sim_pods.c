@@ -641,7 +641,8 @@ static void emit_line(sim_str *out, const char *line, size_t n)
 	}
 	json_t *o = json_object();
 	json_object_set_new(o, "log", s ? s : json_string(""));
-	char *text = json_dumps(o, JSON_COMPACT);
+	/* jansson's default separators give the reference's `{"log": "..."}` */
+	char *text = json_dumps(o, 0);
 	json_decref(o);
 	sim_str_adds(out, "data: ");
 	sim_str_adds(out, text ? text : "{}");
