@@ -190,8 +190,8 @@ static json_t *log_request(const sim_req *r, bool key_ok)
 	json_object_set_new(e, "api_key_ok", json_boolean(key_ok));
 	if (r->body_len == 0)
 		json_object_set_new(e, "body", json_null());
-	else if (r->json)
-		json_object_set(e, "body", r->json);
+	else if (r->json) /* a copy: r->json is released without the lock */
+		json_object_set_new(e, "body", json_deep_copy(r->json));
 	else {
 		json_t *str = json_stringn(r->body, r->body_len);
 		json_object_set_new(e, "body",

@@ -1459,7 +1459,8 @@ long sim_pods_tick(void)
 				next = 5 < next ? 5 : next;
 				break;
 			}
-			stop_processes(p);
+			if (p->prepared) /* switch-template: the old sshd goes */
+				stop_processes(p);
 			if (write_pod_files(p) != 0) {
 				fail_pod(p, "could not write the pod's files");
 				break;
