@@ -196,12 +196,12 @@ int main(void)
 	} else {
 		double m = (double)mb;
 		printf("sftp %zu MiB, best of %d, connect included:\n", mb, runs);
-		printf("  upload    lium %7.1f MiB/s   openssh sftp %7.1f MiB/s (aes128-gcm %7.1f)"
-		       "   lium/openssh %.2f\n",
-		       m / lu, m / ou, oua > 0 ? m / oua : 0.0, ou / lu);
-		printf("  download  lium %7.1f MiB/s   openssh sftp %7.1f MiB/s (aes128-gcm %7.1f)"
-		       "   lium/openssh %.2f\n",
-		       m / ld, m / od, oda > 0 ? m / oda : 0.0, od / ld);
+		printf("  upload    lium %7.1f MiB/s   openssh sftp %7.1f MiB/s (with aes128-gcm "
+		       "%7.1f)   lium/openssh %.2f (%.2f)\n",
+		       m / lu, m / ou, oua > 0 ? m / oua : 0.0, ou / lu, oua > 0 ? oua / lu : 0.0);
+		printf("  download  lium %7.1f MiB/s   openssh sftp %7.1f MiB/s (with aes128-gcm "
+		       "%7.1f)   lium/openssh %.2f (%.2f)\n",
+		       m / ld, m / od, oda > 0 ? m / oda : 0.0, od / ld, oda > 0 ? oda / ld : 0.0);
 	}
 	sshd_fixture_stop(&fx);
 	return rc;
