@@ -362,6 +362,32 @@ static void test_knownhosts__changed_key_is_refused(void **state)
 	assert_int_equal(lium_ssh_known_hosts_remove(kh, "", &removed, &err), LIUM_EINVAL);
 }
 
+static void test_knownhosts__pinned_type_no_longer_offered(void **state)
+{
+	char kh[SSHD_FIXTURE_PATH_MAX];
+	char dir[SSHD_FIXTURE_DIR_MAX + 32];
+	char want[SSHD_FIXTURE_PATH_MAX + 64];
+	/* An RSA key pinned for this pod; the server only has ed25519 now. */
+	const char *lines = "# pods\n"
+			    "pod-r ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7\n";
+	char *after;
+	lium_error err;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/state-type", fx.dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(kh, sizeof(kh), "%s/known_hosts", dir);
+	assert_int_equal(test_write_file(kh, lines, strlen(lines), 0600), 0);
+	assert_int_equal(connect_as(kh, "pod-r", NULL, &err), LIUM_ECONFLICT);
+	assert_non_null(strstr(err.message, "host key for pod-r changed"));
+	assert_non_null(strstr(err.message, "ssh-rsa"));
+	snprintf(want, sizeof(want), "remove line 2 of %s", kh);
+	assert_non_null(strstr(err.message, want));
+	after = test_read_file(kh, NULL);
+	assert_string_equal(after, lines);
+	free(after);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +395,7 @@ int main(void)
 		cmocka_unit_test(test_knownhosts__default_alias_and_foreign_lines),
 		cmocka_unit_test(test_knownhosts__concurrent_first_connections),
 		cmocka_unit_test(test_knownhosts__export_is_accepted_by_openssh),
+		cmocka_unit_test(test_knownhosts__pinned_type_no_longer_offered),
 		/* Last: it gives the server a new host key. */
 		cmocka_unit_test(test_knownhosts__changed_key_is_refused),
 	};
