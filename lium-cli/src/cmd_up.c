@@ -85,7 +85,7 @@ static int pick_offer(struct cli_ctx *ctx, const char *offer, struct cli_offer_q
 	if (offer && is_digits(offer)) {
 		unsigned long row = strtoul(offer, NULL, 10);
 		const char *id;
-		lium_executor *e;
+		const lium_executor *e;
 		if (cli_listing_load("offers", &seen, &err) != LIUM_OK)
 			return cli_fail(CLI_EXIT_NOTFOUND, "up",
 					"offer %s: no listing to pick from; run 'lium ls' first",
@@ -102,7 +102,7 @@ static int pick_offer(struct cli_ctx *ctx, const char *offer, struct cli_offer_q
 			return rc;
 		}
 		id = seen.rows[row - 1].id;
-		e = lium_executor_list_find(set->list, id);
+		e = cli_offers_find(set, id);
 		if (!e) {
 			rc = cli_fail(CLI_EXIT_NOTFOUND, "up",
 				      "offer %s (%s, row %lu of the last 'lium ls') is no longer "
@@ -116,10 +116,10 @@ static int pick_offer(struct cli_ctx *ctx, const char *offer, struct cli_offer_q
 		return 0;
 	}
 	if (offer && !looks_like_query(offer)) {
-		lium_executor *e;
+		const lium_executor *e;
 		if ((rc = cli_offers_load(ctx, q, "price_gpu", set)) != 0)
 			return rc;
-		e = lium_executor_list_find(set->list, offer);
+		e = cli_offers_find(set, offer);
 		if (!e)
 			return cli_fail(CLI_EXIT_NOTFOUND, "up",
 					"no offer has the id or HUID '%s' (see 'lium ls')", offer);

@@ -201,48 +201,182 @@ static int cmp_offers(const void *pa, const void *pb)
 	return a->api_index < b->api_index ? -1 : a->api_index > b->api_index ? 1 : 0;
 }
 
-int cli_offers_load(struct cli_ctx *ctx, const struct cli_offer_query *q, const char *sort,
-		    struct cli_offers *out)
+/* Page size of GET /executors: the official client's value. */
+#define PAGE_SIZE 1000u
+/* A bound on pages, in case a server repeats itself in some other way. */
+#define MAX_PAGES 100u
+
+/* A sorted set of offer ids, to spot an offer that appears on two pages. */
+struct idset {
+	const char **ids;
+	size_t n, cap;
+};
+
+static int cmp_id(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int idset_has(const struct idset *s, const char *id)
+{
+	return id && s->n && bsearch(&id, s->ids, s->n, sizeof *s->ids, cmp_id) != NULL;
+}
+
+static lium_status idset_add_page(struct idset *s, const lium_executor_list *page)
+{
+	size_t i;
+
+	if (s->n + page->count > s->cap) {
+		size_t cap = s->n + page->count + 64;
+		const char **n = lium_realloc(s->ids, cap * sizeof *n);
+		if (!n)
+			return LIUM_ENOMEM;
+		s->ids = n;
+		s->cap = cap;
+	}
+	for (i = 0; i < page->count; i++)
+		if (page->items[i]->id)
+			s->ids[s->n++] = page->items[i]->id;
+	qsort(s->ids, s->n, sizeof *s->ids, cmp_id);
+	return LIUM_OK;
+}
+
+static lium_status add_page(struct cli_offers *set, lium_executor_list *page)
+{
+	lium_executor_list **n = lium_realloc(set->pages, (set->npages + 1) * sizeof *n);
+
+	if (!n)
+		return LIUM_ENOMEM;
+	set->pages = n;
+	set->pages[set->npages++] = page;
+	return LIUM_OK;
+}
+
+/*
+ * The first page through lium_executors_list(); further pages (`page=N`,
+ * which the official client never asks for) only while a page comes back
+ * full.  A server that ignores `page` repeats the first page: nothing new
+ * on a page ends the loop.
+ */
+static int fetch_pages(lium_client *client, const struct cli_offer_query *q, struct cli_offers *set)
 {
 	lium_executor_filter f = LIUM_EXECUTOR_FILTER_INIT;
-	lium_client *client;
-	const lium_executor **kept = NULL;
-	uint32_t *layer = NULL;
+	lium_executor_list *page = NULL;
+	struct idset seen = {NULL, 0, 0};
 	lium_error err;
 	lium_status st;
-	size_t i, n = 0;
-	int rc;
+	unsigned int n;
 
-	memset(out, 0, sizeof *out);
-	if ((rc = cli_client(ctx, &client)) != 0)
-		return rc;
+	f.size = PAGE_SIZE;
 	if (q->have_lat) {
 		f.has_location = 1;
 		f.lat = q->lat;
 		f.lon = q->lon;
 		f.max_distance_mile = (unsigned int)q->max_distance;
 	}
-	cli_progress("Loading offers...");
-	st = lium_executors_list(client, &f, &out->list, &err);
-	cli_progress_done();
+	st = lium_executors_list(client, &f, &page, &err);
 	if (st != LIUM_OK)
 		return cli_api_fail(st, &err, cli_out.command);
+	if (add_page(set, page) != LIUM_OK) {
+		lium_executor_list_free(page);
+		return cli_fail(CLI_EXIT_FAIL, cli_out.command, "out of memory");
+	}
+	set->total = page->count;
+	if (page->count >= PAGE_SIZE && idset_add_page(&seen, page) != LIUM_OK)
+		return cli_fail(CLI_EXIT_FAIL, cli_out.command, "out of memory");
+	for (n = 2; page->count >= PAGE_SIZE && n <= MAX_PAGES; n++) {
+		lium_buf path = LIUM_BUF_INIT, body = LIUM_BUF_INIT;
+		size_t i, fresh = 0;
 
-	kept = lium_calloc(out->list->count + 1, sizeof(const lium_executor *));
-	out->rows = lium_calloc(out->list->count + 1, sizeof *out->rows);
-	layer = lium_calloc(out->list->count + 1, sizeof *layer);
+		lium_buf_printf(&path, "/executors?size=%u&page=%u", PAGE_SIZE, n);
+		if (q->have_lat) {
+			lium_buf_printf(&path, "&lat=%.6f&lon=%.6f", q->lat, q->lon);
+			if (q->max_distance)
+				lium_buf_printf(&path, "&max_distance_mile=%lu", q->max_distance);
+		}
+		st = lium_client_request(client, "GET", lium_buf_cstr(&path), NULL, &body, NULL,
+					 &err);
+		lium_buf_dispose(&path);
+		page = NULL;
+		if (st == LIUM_OK)
+			st = lium_executors_decode(body.ptr ? body.ptr : "[]", body.size, &page,
+						   &err);
+		lium_buf_dispose(&body);
+		if (st != LIUM_OK) {
+			lium_free(seen.ids);
+			return cli_api_fail(st, &err, cli_out.command);
+		}
+		for (i = 0; i < page->count; i++)
+			if (!idset_has(&seen, page->items[i]->id))
+				fresh++;
+		if (!fresh) {
+			/* The server ignored `page` (or ran out): nothing new, stop. */
+			lium_executor_list_free(page);
+			break;
+		}
+		if (add_page(set, page) != LIUM_OK || idset_add_page(&seen, page) != LIUM_OK) {
+			if (set->pages[set->npages - 1] != page)
+				lium_executor_list_free(page);
+			lium_free(seen.ids);
+			return cli_fail(CLI_EXIT_FAIL, cli_out.command, "out of memory");
+		}
+		set->total += page->count;
+	}
+	lium_free(seen.ids);
+	return 0;
+}
+
+int cli_offers_load(struct cli_ctx *ctx, const struct cli_offer_query *q, const char *sort,
+		    struct cli_offers *out)
+{
+	lium_client *client;
+	const lium_executor **kept = NULL;
+	uint32_t *layer = NULL;
+	lium_error err;
+	lium_status st;
+	size_t i, p, n = 0, api_index = 0;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if ((rc = cli_client(ctx, &client)) != 0)
+		return rc;
+	cli_progress("Loading offers...");
+	rc = fetch_pages(client, q, out);
+	cli_progress_done();
+	if (rc != 0) {
+		cli_offers_dispose(out);
+		return rc;
+	}
+
+	kept = lium_calloc(out->total + 1, sizeof(const lium_executor *));
+	out->rows = lium_calloc(out->total + 1, sizeof *out->rows);
+	layer = lium_calloc(out->total + 1, sizeof *layer);
 	if (!kept || !out->rows || !layer) {
 		rc = cli_fail(CLI_EXIT_FAIL, cli_out.command, "out of memory");
 		goto fail;
 	}
-	for (i = 0; i < out->list->count; i++) {
-		const lium_executor *e = out->list->items[i];
-		if (q->filter && !lium_filter_match(q->filter, e))
-			continue;
-		kept[n] = e;
-		out->rows[n].e = e;
-		out->rows[n].api_index = i;
-		n++;
+	for (p = 0; p < out->npages; p++) {
+		struct idset before = {NULL, 0, 0};
+		size_t q2;
+		/* An offer that moved between pages while we read them counts once. */
+		for (q2 = 0; q2 < p; q2++)
+			if (idset_add_page(&before, out->pages[q2]) != LIUM_OK) {
+				lium_free(before.ids);
+				rc = cli_fail(CLI_EXIT_FAIL, cli_out.command, "out of memory");
+				goto fail;
+			}
+		for (i = 0; i < out->pages[p]->count; i++, api_index++) {
+			const lium_executor *e = out->pages[p]->items[i];
+			if (p > 0 && idset_has(&before, e->id))
+				continue;
+			if (q->filter && !lium_filter_match(q->filter, e))
+				continue;
+			kept[n] = e;
+			out->rows[n].e = e;
+			out->rows[n].api_index = api_index;
+			n++;
+		}
+		lium_free(before.ids);
 	}
 	if (n) {
 		st = lium_offers_layers(kept, n, NULL, 0, 0, layer, &err);
@@ -268,9 +402,35 @@ fail:
 	return rc;
 }
 
+const lium_executor *cli_offers_find(const struct cli_offers *set, const char *key)
+{
+	size_t p;
+
+	if (!key)
+		return NULL;
+	/* Ids first over every page, then HUIDs, as lium_executor_list_find() does. */
+	for (p = 0; p < set->npages; p++) {
+		size_t i;
+		for (i = 0; i < set->pages[p]->count; i++)
+			if (set->pages[p]->items[i]->id &&
+			    strcmp(set->pages[p]->items[i]->id, key) == 0)
+				return set->pages[p]->items[i];
+	}
+	for (p = 0; p < set->npages; p++) {
+		const lium_executor *e = lium_executor_list_find(set->pages[p], key);
+		if (e)
+			return e;
+	}
+	return NULL;
+}
+
 void cli_offers_dispose(struct cli_offers *set)
 {
-	lium_executor_list_free(set->list);
+	size_t p;
+
+	for (p = 0; p < set->npages; p++)
+		lium_executor_list_free(set->pages[p]);
+	lium_free(set->pages);
 	lium_free(set->rows);
 	memset(set, 0, sizeof *set);
 }

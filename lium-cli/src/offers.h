@@ -15,7 +15,9 @@ struct cli_offer {
 
 /* The offers that passed the filter, in display order. */
 struct cli_offers {
-	lium_executor_list *list;
+	lium_executor_list **pages; /* every page the server sent */
+	size_t npages;
+	size_t total; /* offers over all pages (duplicates skipped) */
 	struct cli_offer *rows;
 	size_t count;
 };
@@ -54,5 +56,7 @@ int cli_offer_sort_valid(const char *sort);
 int cli_offers_load(struct cli_ctx *ctx, const struct cli_offer_query *q, const char *sort,
 		    struct cli_offers *out);
 void cli_offers_dispose(struct cli_offers *set);
+/* Any offer the server sent (filtered or not) by exact id, then HUID. */
+const lium_executor *cli_offers_find(const struct cli_offers *set, const char *key);
 
 #endif /* LIUM_CLI_OFFERS_H */
