@@ -192,26 +192,28 @@ static void test_sim_cleanup__test_process_sigkilled(void **state)
 		char *id = st_rent(&f, "orphan", pubkey, NULL);
 		json_t *p = id ? st_wait_status(&f, id, "RUNNING", 30) : NULL;
 		json_t *info = id ? st_getf(&f, &status, "/_sim/pods/%s", id) : NULL;
-		char line[512];
-		int n = snprintf(line, sizeof line, "%d %d %lld %s/\n", f.pid,
+		char line[4600];
+		int n = snprintf(line, sizeof line, "%d %d %lld %s/ %s\n", f.pid,
 				 (int)json_integer_value(json_object_get(h, "guardian_pid")),
 				 (long long)json_integer_value(json_object_get(info, "sshd_pid")),
-				 st_str(h, "instance"));
+				 st_str(h, "instance"), f.state_dir);
 		if (!p || write(fds[1], line, (size_t)n) != n)
 			_exit(1);
 		for (;;)
 			pause();
 	}
 	close(fds[1]);
-	char buf[512] = "";
+	char buf[4600] = "";
 	ssize_t n = read(fds[0], buf, sizeof buf - 1);
 	close(fds[0]);
 	assert_true(n > 0);
 	buf[n] = '\0';
 	int sim_pid = 0, guardian = 0;
 	long long sshd = 0;
-	char instance[128] = "";
-	assert_int_equal(sscanf(buf, "%d %d %lld %127s", &sim_pid, &guardian, &sshd, instance), 4);
+	char instance[128] = "", state_dir[4096] = "";
+	assert_int_equal(sscanf(buf, "%d %d %lld %127s %4095s", &sim_pid, &guardian, &sshd,
+				instance, state_dir),
+			 5);
 	assert_true(st_pid_alive(sim_pid) && st_pid_alive((int)sshd));
 	kill(child, SIGKILL);
 	int status;
@@ -221,7 +223,8 @@ static void test_sim_cleanup__test_process_sigkilled(void **state)
 	assert_true(pid_gone((int)sshd, 5));
 	assert_true(pid_gone(guardian, 5));
 	assert_int_equal(st_count_tagged(instance), 0);
-	/* (its state dir stays: nobody was left to remove it) */
+	/* its state dir stays (nobody was left to remove it): tidy up here */
+	st_rmtree(state_dir);
 }
 
 static void test_sim_cleanup__restart_reaps_leftovers(void **state)
