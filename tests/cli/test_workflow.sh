@@ -201,6 +201,13 @@ expect_rc 0
 json '.results[0].action == "schedule_removal"' >/dev/null
 run lium ps beta --json
 json '.[0].ttl_seconds > 1700' >/dev/null
+run lium down alpha --at 'tomorrow 10:00' -y --json
+expect_rc 0
+json '.results[0].removal_scheduled_at != null' >/dev/null
+run lium ps alpha --json
+json '.[0].ttl_seconds > 3600' >/dev/null
+run lium down alpha --at '2001-01-01 10:00' -y
+expect_rc 2
 run lium rm all -y --json
 expect_rc 0
 json '.ok == 2' >/dev/null
