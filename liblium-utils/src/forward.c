@@ -196,7 +196,7 @@ static void accept_new(struct lium_ssh_forward *f)
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		if (f->n_conns == f->cap_conns) {
 			size_t cap = f->cap_conns != 0 ? f->cap_conns * 2 : 16;
-			struct conn **v = lium_realloc(f->conns, cap * sizeof(*v));
+			struct conn **v = lium_realloc(f->conns, cap * sizeof(struct conn *));
 			if (v == NULL) {
 				close(fd);
 				return;
@@ -365,7 +365,7 @@ static void *forward_main(void *arg)
 		size_t polled = f->n_conns;
 		int round;
 
-		if (nfds > fds_cap) {
+		if (nfds > fds_cap || fds == NULL) {
 			struct pollfd *p = lium_realloc(fds, nfds * sizeof(*p));
 			if (p == NULL) {
 				st = lium_error_set(&err, LIUM_ENOMEM, "out of memory");

@@ -216,15 +216,17 @@ static int put_attrs(lium__sftp *s, const struct sattr *a)
 /* Start a packet: length placeholder, type, and a fresh request id. */
 static int begin(lium__sftp *s, uint8_t type, uint32_t *id)
 {
+	uint32_t this_id = s->next_id;
+
+	if (id != NULL) {
+		*id = this_id;
+		s->next_id++;
+	}
 	s->tx_len = 0;
 	if (put_u32(s, 0) != 0 || put_u8(s, type) != 0) {
 		return -1;
 	}
-	if (id != NULL) {
-		*id = s->next_id++;
-		return put_u32(s, *id);
-	}
-	return 0;
+	return id != NULL ? put_u32(s, this_id) : 0;
 }
 
 static int get_u32(struct reply *r, uint32_t *v)
@@ -268,6 +270,7 @@ static int get_attrs(struct reply *r, struct sattr *a)
 {
 	uint32_t count;
 	uint32_t uid;
+	uint32_t gid;
 	uint32_t i;
 
 	memset(a, 0, sizeof(*a));
@@ -277,7 +280,7 @@ static int get_attrs(struct reply *r, struct sattr *a)
 	if ((a->flags & ATTR_SIZE) != 0 && get_u64(r, &a->size) != 0) {
 		return -1;
 	}
-	if ((a->flags & ATTR_UIDGID) != 0 && (get_u32(r, &uid) != 0 || get_u32(r, &uid) != 0)) {
+	if ((a->flags & ATTR_UIDGID) != 0 && (get_u32(r, &uid) != 0 || get_u32(r, &gid) != 0)) {
 		return -1;
 	}
 	if ((a->flags & ATTR_PERMISSIONS) != 0 && get_u32(r, &a->perm) != 0) {
@@ -292,9 +295,11 @@ static int get_attrs(struct reply *r, struct sattr *a)
 			return -1;
 		}
 		for (i = 0; i < count; i++) {
-			const unsigned char *d;
-			size_t n;
-			if (get_str(r, &d, &n) != 0 || get_str(r, &d, &n) != 0) {
+			const unsigned char *name;
+			const unsigned char *value;
+			size_t nl;
+			size_t vl;
+			if (get_str(r, &name, &nl) != 0 || get_str(r, &value, &vl) != 0) {
 				return -1;
 			}
 		}
@@ -355,6 +360,7 @@ static void drop_stderr(lium__sftp *s)
 
 static lium_status recv_packet(lium__sftp *s, struct reply *r, lium_error *err)
 {
+	memset(r, 0, sizeof(*r));
 	for (;;) {
 		size_t avail = s->rx_len - s->rx_off;
 		int n;
@@ -506,7 +512,7 @@ static lium_status call_status(lium__sftp *s, uint32_t id, const char *op, const
 {
 	struct reply r;
 	lium_status st = call(s, id, &r, err);
-	uint32_t code;
+	uint32_t code = FX_FAILURE;
 	const char *msg;
 	size_t ml;
 
@@ -700,6 +706,10 @@ static lium_status sftp_get(lium_ssh *ssh, lium__sftp **out, lium_error *err)
 		}
 	}
 	*out = ssh->sftp;
+	if (*out == NULL) {
+		lium_error_set(err, LIUM_ESSH, "sftp: no channel");
+		return LIUM_ESSH;
+	}
 	return LIUM_OK;
 }
 
@@ -730,7 +740,7 @@ static lium_status op_stat(lium__sftp *s, const char *path, int follow, struct s
 	}
 	if (r.type == FXP_STATUS) {
 		struct reply copy = r;
-		uint32_t code;
+		uint32_t code = FX_FAILURE;
 		const char *msg;
 		size_t ml;
 		st = parse_status(s, &copy, &code, &msg, &ml, err);
@@ -1224,7 +1234,7 @@ static lium_status scan_remote_dir(lium__sftp *s, struct plan *p, const char *pa
 		}
 		if (r.type == FXP_STATUS) {
 			struct reply copy = r;
-			uint32_t code;
+			uint32_t code = FX_FAILURE;
 			const char *msg;
 			size_t ml;
 			st = parse_status(s, &copy, &code, &msg, &ml, err);
@@ -1316,8 +1326,8 @@ static lium_status report(struct prog *pr, lium_error *err)
 /* ------------------------------------------------------------ pipelines */
 
 struct req {
-	uint32_t id;
 	uint64_t off;
+	uint32_t id;
 	uint32_t len;
 };
 
@@ -1427,7 +1437,7 @@ static lium_status put_file(lium__sftp *s, const char *local, const char *remote
 		if (st == LIUM_OK && n_inflight > 0) {
 			struct reply r;
 			struct req done;
-			uint32_t code;
+			uint32_t code = FX_FAILURE;
 			const char *msg;
 			size_t ml;
 
@@ -1602,7 +1612,7 @@ static lium_status get_file(lium__sftp *s, const char *remote, const char *local
 				}
 			} else if (r.type == FXP_STATUS) {
 				struct reply copy = r;
-				uint32_t code;
+				uint32_t code = FX_FAILURE;
 				const char *msg;
 				size_t ml;
 				st = parse_status(s, &copy, &code, &msg, &ml, err);

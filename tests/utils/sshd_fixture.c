@@ -534,9 +534,10 @@ static size_t children_of(pid_t parent, pid_t *out, size_t max)
 		int fd;
 		ssize_t len;
 		long ppid;
-		pid_t pid = (pid_t)atol(de->d_name);
+		char *end = NULL;
+		pid_t pid = (pid_t)strtol(de->d_name, &end, 10);
 
-		if (pid <= 0) {
+		if (pid <= 0 || end == NULL || *end != '\0') {
 			continue;
 		}
 		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
@@ -552,7 +553,11 @@ static size_t children_of(pid_t parent, pid_t *out, size_t max)
 		buf[len] = '\0';
 		/* "pid (comm) state ppid ...": comm may hold spaces or parens. */
 		rp = strrchr(buf, ')');
-		if (rp == NULL || sscanf(rp + 2, "%*c %ld", &ppid) != 1) {
+		if (rp == NULL || rp[1] != ' ' || rp[2] == '\0' || rp[3] != ' ') {
+			continue;
+		}
+		ppid = strtol(rp + 4, &end, 10);
+		if (end == rp + 4) {
 			continue;
 		}
 		if ((pid_t)ppid == parent) {
