@@ -15,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#ifdef __linux__
+#include <sys/eventfd.h>
+#endif
 #include <time.h>
 #include <unistd.h>
 
@@ -81,6 +84,13 @@ void lium_ssh_cancel(lium_ssh *ssh)
 		ssize_t n = write(ssh->wake[1], "c", 1);
 		(void)n;
 	}
+#ifdef __linux__
+	else if (ssh->wake[0] >= 0) {
+		uint64_t one = 1;
+		ssize_t n = write(ssh->wake[0], &one, sizeof(one));
+		(void)n;
+	}
+#endif
 	errno = saved;
 }
 
@@ -689,9 +699,19 @@ static char *alias_default(const char *host, unsigned int port)
 	return b.ptr != NULL ? lium_buf_detach(&b) : NULL;
 }
 
+/* The descriptor lium_ssh_cancel() makes readable: an eventfd on Linux (one
+ * descriptor per session counts when hundreds run at once), else a pipe. */
 static lium_status make_pipe(int fds[2], lium_error *err)
 {
 	int i;
+
+#ifdef __linux__
+	fds[0] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	fds[1] = -1;
+	if (fds[0] >= 0) {
+		return LIUM_OK;
+	}
+#endif
 
 	if (pipe(fds) != 0) {
 		int e = errno;

@@ -141,7 +141,11 @@ typedef lium_status (*lium_fanout_op)(size_t index, lium_fanout_ctx *ctx, void *
 typedef struct lium_fanout_options {
 	/** LIUM_FANOUT_OPTIONS_VERSION. */
 	unsigned int version;
-	/** Most targets running at once (worker threads); 0 means 64. */
+	/**
+	 * Most targets running at once (worker threads); 0 means 64.  Each
+	 * running SSH target holds two descriptors (socket and cancel eventfd):
+	 * keep 2 x concurrency well under RLIMIT_NOFILE.
+	 */
 	unsigned int concurrency;
 	/** Overall limit in ms, from the start of the run; 0 means none. */
 	unsigned int timeout_ms;
