@@ -253,9 +253,8 @@ static lium_status add_page(struct cli_offers *set, lium_executor_list *page)
 }
 
 /*
- * The first page through lium_executors_list(); further pages (`page=N`,
- * which the official client never asks for) only while a page comes back
- * full.  A server that ignores `page` repeats the first page: nothing new
+ * Pages of offers (`page=N`, which the official client never asks for)
+ * while a page comes back full.  A server that ignores `page` repeats the first page: nothing new
  * on a page ends the loop.
  */
 static int fetch_pages(lium_client *client, const struct cli_offer_query *q, struct cli_offers *set)
@@ -285,23 +284,11 @@ static int fetch_pages(lium_client *client, const struct cli_offer_query *q, str
 	if (page->count >= PAGE_SIZE && idset_add_page(&seen, page) != LIUM_OK)
 		return cli_fail(CLI_EXIT_FAIL, cli_out.command, "out of memory");
 	for (n = 2; page->count >= PAGE_SIZE && n <= MAX_PAGES; n++) {
-		lium_buf path = LIUM_BUF_INIT, body = LIUM_BUF_INIT;
 		size_t i, fresh = 0;
 
-		lium_buf_printf(&path, "/executors?size=%u&page=%u", PAGE_SIZE, n);
-		if (q->have_lat) {
-			lium_buf_printf(&path, "&lat=%.6f&lon=%.6f", q->lat, q->lon);
-			if (q->max_distance)
-				lium_buf_printf(&path, "&max_distance_mile=%lu", q->max_distance);
-		}
-		st = lium_client_request(client, "GET", lium_buf_cstr(&path), NULL, &body, NULL,
-					 &err);
-		lium_buf_dispose(&path);
+		f.page = n;
 		page = NULL;
-		if (st == LIUM_OK)
-			st = lium_executors_decode(body.ptr ? body.ptr : "[]", body.size, &page,
-						   &err);
-		lium_buf_dispose(&body);
+		st = lium_executors_list(client, &f, &page, &err);
 		if (st != LIUM_OK) {
 			lium_free(seen.ids);
 			return cli_api_fail(st, &err, cli_out.command);
