@@ -56,7 +56,7 @@ demo: build
 	sh tests/demo/run.sh $(BUILD)
 
 format-check:
-	clang-format --dry-run --Werror $(SOURCES)
+	@clang-format --dry-run --Werror $(SOURCES) && echo "clang-format: $(words $(SOURCES)) files clean"
 
 tidy: configure
 	clang-tidy -p $(BUILD) --quiet $(filter %.c,$(filter liblium-%,$(SOURCES)) $(filter lium-cli/%,$(SOURCES)))

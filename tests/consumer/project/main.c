@@ -29,7 +29,7 @@ int main(void)
 		ok = 0;
 #else
 	if (lium_buf_printf(&buf, "core %s api %s utils %s", lium_version(NULL, NULL, NULL),
-	                    lium_api_version(), lium_utils_version()) != LIUM_OK)
+			    lium_api_version(), lium_utils_version()) != LIUM_OK)
 		ok = 0;
 #endif
 	printf("consumer: %s, huid %s\n", lium_buf_cstr(&buf), huid);
