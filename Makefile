@@ -7,13 +7,18 @@
 #   make qa          check + test
 #
 # Variables: BUILD (build dir, default build), CMAKE_ARGS (extra -D options),
-# LIUM_WERROR (ON/OFF), JOBS, CTEST_ARGS, PREFIX (for install).
+# LIUM_WERROR (ON/OFF), JOBS, CTEST_ARGS, PREFIX (for install),
+# SERIAL (labels run one at a time after the rest: benchmarks and the 1 GiB
+# transfer, so their figures are not disturbed; SERIAL= skips them),
+# EXCLUDE (labels not run at all).
 
 BUILD       ?= build
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 LIUM_WERROR ?= OFF
 CMAKE_ARGS  ?=
 CTEST_ARGS  ?=
+SERIAL      ?= bench|big
+EXCLUDE     ?=
 PREFIX      ?= /usr/local
 GENERATOR   := $(shell command -v ninja >/dev/null 2>&1 && echo Ninja || echo "Unix Makefiles")
 
@@ -46,8 +51,15 @@ release:
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
+SKIP_PARALLEL = $(subst $(eval) ,|,$(strip $(SERIAL) $(EXCLUDE)))
+
 test: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) \
+	    $(if $(SKIP_PARALLEL),-LE '$(SKIP_PARALLEL)') $(CTEST_ARGS)
+ifneq ($(strip $(SERIAL)),)
+	cd $(BUILD) && ctest --output-on-failure -L '$(SERIAL)' \
+	    $(if $(EXCLUDE),-LE '$(EXCLUDE)') $(CTEST_ARGS)
+endif
 
 test-verbose: build
 	cd $(BUILD) && ctest -V -j 1 $(CTEST_ARGS)
