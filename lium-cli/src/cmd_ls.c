@@ -1,5 +1,5 @@
 /*
- * lium ls [QUERY...] [--sort KEY] [--limit N] [--explain OFFER]
+ * lium ls [QUERY...] [--sort KEY] [--limit N] [--pareto METRICS] [--explain OFFER]
  *
  * One GET /executors, the filter, Pareto layers, a stable sort, the table,
  * and the listing remembered for `lium up N`.
@@ -16,6 +16,7 @@ enum {
 	O_SORT = 1,
 	O_LIMIT,
 	O_EXPLAIN,
+	O_PARETO,
 	O_GPU,
 	O_COUNT,
 	O_MIN_CUDA,
@@ -166,12 +167,12 @@ static void remember(const struct cli_offer *rows, size_t n)
 	cli_listing_dispose(&l);
 }
 
-static int explain(struct cli_offers *set, const char *target)
+static int explain(struct cli_offers *set, const struct cli_offer_query *q, const char *target)
 {
 	lium_target_candidate *cands = lium_calloc(set->count + 1, sizeof *cands);
 	const lium_executor **offers = lium_calloc(set->count + 1, sizeof(const lium_executor *));
 	size_t *res = NULL, nres = 0, i, dom = 0, ncrit;
-	const lium_criterion *crit = lium_offer_default_criteria(&ncrit);
+	const lium_criterion *crit = cli_offer_query_criteria(q, &ncrit);
 	uint32_t mask = 0;
 	const struct cli_offer *me, *other = NULL;
 	lium_error err;
@@ -290,6 +291,7 @@ int cli_cmd_ls(struct cli_ctx *ctx, int argc, char **argv)
 	static const struct cli_opt opts[] = {{"sort", 0, 1, O_SORT},
 					      {"limit", 0, 1, O_LIMIT},
 					      {"explain", 0, 1, O_EXPLAIN},
+					      {"pareto", 0, 1, O_PARETO},
 					      {"gpu", 0, 1, O_GPU},
 					      {"count", 0, 1, O_COUNT},
 					      {"min-cuda", 0, 1, O_MIN_CUDA},
@@ -304,7 +306,7 @@ int cli_cmd_ls(struct cli_ctx *ctx, int argc, char **argv)
 	struct cli_offer_query q;
 	struct cli_offers set;
 	struct cli_config *cfg;
-	const char *sort = NULL, *explain_target = NULL;
+	const char *sort = NULL, *explain_target = NULL, *pareto = NULL;
 	unsigned long limit = 0;
 	int c, rc, idx, i;
 	lium_buf query = LIUM_BUF_INIT;
@@ -322,6 +324,9 @@ int cli_cmd_ls(struct cli_ctx *ctx, int argc, char **argv)
 			break;
 		case O_EXPLAIN:
 			explain_target = p.arg;
+			break;
+		case O_PARETO:
+			pareto = p.arg;
 			break;
 		case O_FORMAT:
 			if (strcmp(p.arg, "json") == 0) {
@@ -359,13 +364,18 @@ int cli_cmd_ls(struct cli_ctx *ctx, int argc, char **argv)
 			sort);
 		goto out;
 	}
+	if (pareto && (rc = cli_offer_query_pareto(&q, pareto, "--pareto")) != 0)
+		goto out;
+	if (!pareto && (pareto = cli_config_get(cfg, "ls.pareto")) != NULL &&
+	    (rc = cli_offer_query_pareto(&q, pareto, "config ls.pareto")) != 0)
+		goto out;
 	if ((rc = cli_offer_query_finish(&q, lium_buf_cstr(&query))) != 0)
 		goto out;
 	if ((rc = cli_offers_load(ctx, &q, sort, &set)) != 0)
 		goto out;
 
 	if (explain_target) {
-		rc = explain(&set, explain_target);
+		rc = explain(&set, &q, explain_target);
 	} else {
 		size_t shown = set.count, frontier = 0, k;
 		if (limit && limit < shown)

@@ -75,7 +75,8 @@ static const char help_init[] =
 	"\n" GLOBAL_HELP;
 
 static const char help_ls[] =
-	"usage: lium ls [QUERY...] [--sort KEY] [--limit N] [--explain OFFER]\n"
+	"usage: lium ls [QUERY...] [--sort KEY] [--limit N] [--pareto METRICS]\n"
+	"               [--explain OFFER]\n"
 	"\n"
 	"List the GPU offers that can be rented.  Offers on the Pareto frontier (no\n"
 	"other offer is at least as good everywhere and better somewhere) are marked\n"
@@ -94,6 +95,10 @@ static const char help_ls[] =
 	"  --limit N         show the first N rows\n"
 	"  --explain OFFER   say why an offer (row number, HUID or id) is or is not on\n"
 	"                    the frontier: which offer dominates it, and on what\n"
+	"  --pareto METRICS  the metrics of the frontier, e.g. price,vram,tflops;\n"
+	"                    metric~N allows N percent tolerance (down~10).  Default:\n"
+	"                    price,vram,tflops,membw,ram,disk,down,up,pcie; more:\n"
+	"                    price_total, count, cpu, cuda, ports (config ls.pareto)\n"
 	"  --gpu TYPE        same as gpu=TYPE        --count N   same as count=N\n"
 	"  --min-cuda V      same as cuda>=V         --country CC  same as country=CC\n"
 	"  --max-price USD   same as price<=USD (per GPU-hour)\n"

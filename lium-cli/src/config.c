@@ -30,6 +30,8 @@ static const struct cli_key keys[] = {
 	 "kept for the official CLI's config"},
 	{"ls.sort", CLI_KT_ENUM, "download", "download,upload,price_gpu,price_total,loc,id,gpu", 0,
 	 0, NULL, "default sort key of lium ls"},
+	{"ls.pareto", CLI_KT_STRING, NULL, NULL, 0, 0, NULL,
+	 "metrics of the Pareto frontier of lium ls, e.g. price,vram,tflops or down~10"},
 	{"template.default_id", CLI_KT_STRING, NULL, NULL, 0, 0, NULL,
 	 "template lium up uses when -t is not given"},
 	{"up.wait_timeout", CLI_KT_DURATION, "20m", NULL, 0, 0, NULL,

@@ -90,6 +90,67 @@ int cli_offer_query_option(struct cli_offer_query *q, int which, const char *arg
 	}
 }
 
+int cli_offer_query_pareto(struct cli_offer_query *q, const char *list, const char *what)
+{
+	const char *p = list;
+	size_t n = 0, i;
+
+	if (!list || !*list)
+		return cli_usage_error("%s: no metrics given", what);
+	while (*p) {
+		char name[32];
+		size_t len = strcspn(p, ",~");
+		double tol = 0;
+		lium_metric m;
+
+		if (len == 0 || len >= sizeof name)
+			return cli_usage_error("%s: empty or overlong metric in '%s'", what, list);
+		memcpy(name, p, len);
+		name[len] = '\0';
+		p += len;
+		if (lium_metric_parse(name, &m) != LIUM_OK) {
+			lium_buf known = LIUM_BUF_INIT;
+			int rc;
+			for (i = 0; i < LIUM_METRIC__COUNT; i++)
+				lium_buf_printf(&known, "%s%s", i ? ", " : "",
+						lium_metric_name((lium_metric)i));
+			rc = cli_usage_error("%s: unknown metric '%s' (known: %s)", what, name,
+					     lium_buf_cstr(&known));
+			lium_buf_dispose(&known);
+			return rc;
+		}
+		if (*p == '~') {
+			char *end;
+			tol = strtod(p + 1, &end);
+			if (end == p + 1 || !(tol >= 0 && tol < 100) || (*end && *end != ','))
+				return cli_usage_error(
+					"%s: '%s~' needs a tolerance in percent, 0 to 99", what,
+					name);
+			p = end;
+		}
+		for (i = 0; i < n; i++)
+			if (q->crit[i].metric == m)
+				return cli_usage_error("%s: metric '%s' given twice", what, name);
+		q->crit[n].metric = m;
+		q->crit[n].direction = lium_metric_direction(m);
+		q->crit[n].tolerance = tol / 100.0;
+		n++;
+		if (*p == ',' && *++p == '\0')
+			return cli_usage_error("%s: trailing comma in '%s'", what, list);
+	}
+	q->ncrit = n;
+	return 0;
+}
+
+const lium_criterion *cli_offer_query_criteria(const struct cli_offer_query *q, size_t *n)
+{
+	if (q->ncrit) {
+		*n = q->ncrit;
+		return q->crit;
+	}
+	return lium_offer_default_criteria(n);
+}
+
 int cli_offer_query_finish(struct cli_offer_query *q, const char *expr)
 {
 	lium_error err;
@@ -366,7 +427,10 @@ int cli_offers_load(struct cli_ctx *ctx, const struct cli_offer_query *q, const 
 		lium_free(before.ids);
 	}
 	if (n) {
-		st = lium_offers_layers(kept, n, NULL, 0, 0, layer, &err);
+		size_t ncrit;
+		const lium_criterion *crit = cli_offer_query_criteria(q, &ncrit);
+
+		st = lium_offers_layers(kept, n, crit, ncrit, 0, layer, &err);
 		if (st != LIUM_OK) {
 			rc = cli_fail_status(st, &err, cli_out.command);
 			goto fail;

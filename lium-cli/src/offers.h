@@ -29,6 +29,9 @@ struct cli_offer_query {
 	double lat, lon;
 	unsigned long max_distance;
 	lium_filter *filter;
+	/* Pareto criteria from --pareto or ls.pareto; ncrit 0 = core's defaults. */
+	lium_criterion crit[LIUM_METRIC__COUNT];
+	size_t ncrit;
 };
 
 /* The official flags, in this order, for cli_offer_query_option(). */
@@ -51,6 +54,15 @@ int cli_offer_query_option(struct cli_offer_query *q, int which, const char *arg
 int cli_offer_query_finish(struct cli_offer_query *q, const char *expr);
 
 int cli_offer_sort_valid(const char *sort);
+
+/*
+ * Set the Pareto criteria from a list such as "price,vram,tflops" or
+ * "price,down~10" (a metric with a tolerance in percent).  `what` names the
+ * source in errors (--pareto, ls.pareto).  Prints usage errors.
+ */
+int cli_offer_query_pareto(struct cli_offer_query *q, const char *list, const char *what);
+/* The criteria in effect (q's, else core's defaults). */
+const lium_criterion *cli_offer_query_criteria(const struct cli_offer_query *q, size_t *n);
 
 /* GET /executors, filter, layers, sort.  Prints errors. */
 int cli_offers_load(struct cli_ctx *ctx, const struct cli_offer_query *q, const char *sort,

@@ -14,14 +14,15 @@
 
 sim_stop() {
 	if [ -n "${SIM_PID:-}" ]; then
-		kill -TERM "$SIM_PID" 2>/dev/null
+		# Safe under set -e: the sandbox may already be gone.
+		kill -TERM "$SIM_PID" 2>/dev/null || :
 		_sim_i=0
 		while kill -0 "$SIM_PID" 2>/dev/null && [ "$_sim_i" -lt 500 ]; do
 			_sim_i=$((_sim_i + 1))
 			sleep 0.02
 		done
-		kill -KILL "$SIM_PID" 2>/dev/null
-		wait "$SIM_PID" 2>/dev/null
+		kill -KILL "$SIM_PID" 2>/dev/null || :
+		wait "$SIM_PID" 2>/dev/null || :
 		SIM_PID=
 	fi
 	if [ -n "${SIM_STATE_DIR:-}" ] && [ -d "$SIM_STATE_DIR" ]; then
