@@ -20,10 +20,13 @@ LIUM_BEGIN_DECLS
  * size 0).  `free` must accept NULL.
  */
 typedef struct lium_allocator {
+	/** Allocate size bytes; NULL on failure. */
 	void *(*malloc)(size_t size, void *userdata);
+	/** Resize ptr (may be NULL) to size bytes; NULL on failure. */
 	void *(*realloc)(void *ptr, size_t size, void *userdata);
+	/** Release ptr (may be NULL). */
 	void (*free)(void *ptr, void *userdata);
-	void *userdata;
+	void *userdata; /**< passed to every call */
 } lium_allocator;
 
 /**

@@ -57,17 +57,17 @@ typedef struct lium_executor {
 	double max_cuda_version;  /**< e.g. 12.8; 0 when unknown */
 	char *cuda_version;       /**< details[0].cuda, e.g. "12.8", or NULL */
 	char *driver_version;     /**< specs.gpu.driver, or NULL */
-	lium_location location;
-	double price_per_gpu;  /**< USD per GPU-hour; 0 when unknown */
-	double price_per_hour; /**< USD per hour for the whole machine */
-	char *status;          /**< "available", ... */
-	char *ip_address;      /**< executor_ip_address */
-	char *tier;            /**< "spot", "secure" or NULL */
-	int docker_in_docker;  /**< specs.sysbox_runtime */
-	int available_ports;   /**< specs.available_port_count; -1 unknown */
-	double uptime_minutes; /**< uptime_in_minutes; 0 unknown */
-	char *os;              /**< specs.os, or NULL */
-	size_t index;          /**< position in the list it came in (0-based) */
+	lium_location location;   /**< where the machine is */
+	double price_per_gpu;     /**< USD per GPU-hour; 0 when unknown */
+	double price_per_hour;    /**< USD per hour for the whole machine */
+	char *status;             /**< "available", ... */
+	char *ip_address;         /**< executor_ip_address */
+	char *tier;               /**< "spot", "secure" or NULL */
+	int docker_in_docker;     /**< specs.sysbox_runtime */
+	int available_ports;      /**< specs.available_port_count; -1 unknown */
+	double uptime_minutes;    /**< uptime_in_minutes; 0 unknown */
+	char *os;                 /**< specs.os, or NULL */
+	size_t index;             /**< position in the list it came in (0-based) */
 } lium_executor;
 
 /** Pod states.  LIUM_POD_OTHER covers a status string not listed here. */
@@ -84,154 +84,154 @@ typedef enum lium_pod_state {
 
 /** One "internal:external" port mapping. */
 typedef struct lium_port_map {
-	unsigned int internal_port;
-	unsigned int external_port;
+	unsigned int internal_port; /**< port inside the pod */
+	unsigned int external_port; /**< port reachable from outside */
 } lium_port_map;
 
 /** A key/value string pair (template environment). */
 typedef struct lium_kv {
-	char *key;
-	char *value;
+	char *key;   /**< variable name */
+	char *value; /**< variable value */
 } lium_kv;
 
 /** A template: a Docker image and how to start it. */
 typedef struct lium_template {
-	char *id;
-	char huid[LIUM_HUID_MAX];
-	char *name;
-	char *description;
-	char *docker_image;     /**< repository without tag */
-	char *docker_image_tag; /**< default "latest" */
-	char *docker_image_digest;
-	int64_t docker_image_size; /**< bytes; 0 unknown */
-	char *category;            /**< PYTORCH, UBUNTU, ... (default "general") */
-	char *status;              /**< CREATED ... VERIFY_SUCCESS (default "unknown") */
-	char *user_id;             /**< owner; NULL for public templates */
-	int is_private;
-	int one_time_template;
-	int container_start_immediately;
-	char *entrypoint;
-	char *startup_commands;
-	char *readme;
-	unsigned int *internal_ports;
-	size_t internal_port_count;
-	char **volumes; /**< mount paths */
-	size_t volume_count;
-	lium_kv *environment;
-	size_t environment_count;
-	lium_time created_at; /**< LIUM_TIME_NONE when absent */
-	lium_time updated_at;
+	char *id;                        /**< server id (UUID) */
+	char huid[LIUM_HUID_MAX];        /**< human-readable id computed from id */
+	char *name;                      /**< name */
+	char *description;               /**< free text */
+	char *docker_image;              /**< repository without tag */
+	char *docker_image_tag;          /**< default "latest" */
+	char *docker_image_digest;       /**< image digest, or "" */
+	int64_t docker_image_size;       /**< bytes; 0 unknown */
+	char *category;                  /**< PYTORCH, UBUNTU, ... (default "general") */
+	char *status;                    /**< CREATED ... VERIFY_SUCCESS (default "unknown") */
+	char *user_id;                   /**< owner; NULL for public templates */
+	int is_private;                  /**< 1 when only the owner sees it */
+	int one_time_template;           /**< 1 when the server deletes it with its pod */
+	int container_start_immediately; /**< 1 to start the container at once */
+	char *entrypoint;                /**< container entrypoint, or "" */
+	char *startup_commands;          /**< container command, or "" */
+	char *readme;                    /**< readme text */
+	unsigned int *internal_ports;    /**< ports the container exposes */
+	size_t internal_port_count;      /**< entries in internal_ports */
+	char **volumes;                  /**< mount paths */
+	size_t volume_count;             /**< entries in volumes */
+	lium_kv *environment;            /**< container environment */
+	size_t environment_count;        /**< entries in environment */
+	lium_time created_at;            /**< LIUM_TIME_NONE when absent */
+	lium_time updated_at;            /**< last change, or LIUM_TIME_NONE */
 } lium_template;
 
 /** A rented pod. */
 typedef struct lium_pod {
-	char *id;
-	char huid[LIUM_HUID_MAX];
-	char *name;            /**< pod_name */
-	char *status;          /**< as sent, e.g. "RUNNING" */
-	lium_pod_state state;  /**< status parsed case-insensitively */
-	char *ssh_connect_cmd; /**< "ssh root@1.2.3.4 -p 40022" or NULL */
-	lium_port_map *ports;  /**< ports_mapping, sorted by internal port */
-	size_t port_count;
-	double price_per_hour; /**< pod `price`: total USD/hour */
-	lium_time created_at;  /**< LIUM_TIME_NONE when absent */
-	lium_time updated_at;
+	char *id;                       /**< server id (UUID) */
+	char huid[LIUM_HUID_MAX];       /**< human-readable id computed from id */
+	char *name;                     /**< pod_name */
+	char *status;                   /**< as sent, e.g. "RUNNING" */
+	lium_pod_state state;           /**< status parsed case-insensitively */
+	char *ssh_connect_cmd;          /**< "ssh root@1.2.3.4 -p 40022" or NULL */
+	lium_port_map *ports;           /**< ports_mapping, sorted by internal port */
+	size_t port_count;              /**< entries in ports */
+	double price_per_hour;          /**< pod `price`: total USD/hour */
+	lium_time created_at;           /**< LIUM_TIME_NONE when absent */
+	lium_time updated_at;           /**< last change, or LIUM_TIME_NONE */
 	lium_time removal_scheduled_at; /**< LIUM_TIME_NONE when none */
 	char *jupyter_status;           /**< SUCCESS, FAILED, other = in progress */
-	char *jupyter_url;
-	lium_executor *executor;  /**< owned; NULL when the server sent none */
-	lium_template *template_; /**< owned; NULL when none */
-	char *template_name;      /**< template.name or template_name */
-	char *executor_id;        /**< executor.id or executor_id */
-	char *gpu_name;           /**< legacy gpu_name field, or NULL */
-	unsigned int gpu_count;   /**< from executor, else legacy gpu_count */
-	size_t index;             /**< position in the list (0-based) */
+	char *jupyter_url;              /**< Jupyter URL once installed, or NULL */
+	lium_executor *executor;        /**< owned; NULL when the server sent none */
+	lium_template *template_;       /**< owned; NULL when none */
+	char *template_name;            /**< template.name or template_name */
+	char *executor_id;              /**< executor.id or executor_id */
+	char *gpu_name;                 /**< legacy gpu_name field, or NULL */
+	unsigned int gpu_count;         /**< from executor, else legacy gpu_count */
+	size_t index;                   /**< position in the list (0-based) */
 } lium_pod;
 
 /** A storage volume. */
 typedef struct lium_volume {
-	char *id;
-	char huid[LIUM_HUID_MAX];
-	char *name;
-	char *description;
-	lium_time created_at;
-	lium_time updated_at;
-	lium_time last_metrics_update;
-	int64_t current_size_bytes;
-	int64_t current_file_count;
-	double current_size_gb;
-	double current_size_mb;
+	char *id;                      /**< server id (UUID) */
+	char huid[LIUM_HUID_MAX];      /**< human-readable id computed from id */
+	char *name;                    /**< name */
+	char *description;             /**< free text */
+	lium_time created_at;          /**< creation time, or LIUM_TIME_NONE */
+	lium_time updated_at;          /**< last change, or LIUM_TIME_NONE */
+	lium_time last_metrics_update; /**< when the sizes were measured, or LIUM_TIME_NONE */
+	int64_t current_size_bytes;    /**< bytes stored */
+	int64_t current_file_count;    /**< files stored */
+	double current_size_gb;        /**< GB stored, as sent */
+	double current_size_mb;        /**< MB stored, as sent */
 } lium_volume;
 
 /** A pod's backup configuration. */
 typedef struct lium_backup_config {
-	char *id;
-	char huid[LIUM_HUID_MAX];
-	char *pod_id;
-	char *pod_executor_id;
-	unsigned int backup_frequency_hours;
-	unsigned int retention_days;
-	char *backup_path;
-	int is_active; /**< default 1 */
-	lium_time created_at;
-	lium_time updated_at;
+	char *id;                            /**< server id (UUID) */
+	char huid[LIUM_HUID_MAX];            /**< human-readable id computed from id */
+	char *pod_id;                        /**< the pod it belongs to */
+	char *pod_executor_id;               /**< the pod's executor id */
+	unsigned int backup_frequency_hours; /**< hours between backups */
+	unsigned int retention_days;         /**< days backups are kept */
+	char *backup_path;                   /**< directory backed up inside the pod */
+	int is_active;                       /**< default 1 */
+	lium_time created_at;                /**< creation time, or LIUM_TIME_NONE */
+	lium_time updated_at;                /**< last change, or LIUM_TIME_NONE */
 } lium_backup_config;
 
 /** One backup run. */
 typedef struct lium_backup_log {
-	char *id;
-	char huid[LIUM_HUID_MAX];
-	char *backup_config_id;
-	char *status;    /**< COMPLETED, FAILED/ERROR, other = running */
-	double progress; /**< 0-100 */
-	char *error_message;
-	char *backup_volume_id;
-	lium_time started_at;
-	lium_time completed_at;
-	lium_time created_at;
+	char *id;                 /**< server id (UUID) */
+	char huid[LIUM_HUID_MAX]; /**< human-readable id computed from id */
+	char *backup_config_id;   /**< the configuration that ran it */
+	char *status;             /**< COMPLETED, FAILED/ERROR, other = running */
+	double progress;          /**< 0-100 */
+	char *error_message;      /**< why it failed, or NULL */
+	char *backup_volume_id;   /**< the volume holding the backup */
+	lium_time started_at;     /**< start time, or LIUM_TIME_NONE */
+	lium_time completed_at;   /**< end time, or LIUM_TIME_NONE */
+	lium_time created_at;     /**< creation time, or LIUM_TIME_NONE */
 } lium_backup_log;
 
 /** One restore run. */
 typedef struct lium_restore_log {
-	char *id;
-	char huid[LIUM_HUID_MAX];
-	char *backup_id;
-	char *pod_id;
-	char *status;
-	double progress;
-	char *error_message;
-	char *restore_path;
-	char **logs;
-	size_t log_count;
-	lium_time started_at;
-	lium_time completed_at;
-	lium_time created_at;
+	char *id;                 /**< server id (UUID) */
+	char huid[LIUM_HUID_MAX]; /**< human-readable id computed from id */
+	char *backup_id;          /**< the backup restored */
+	char *pod_id;             /**< the pod it belongs to */
+	char *status;             /**< status string as sent */
+	double progress;          /**< percent done, 0-100 */
+	char *error_message;      /**< why it failed, or NULL */
+	char *restore_path;       /**< directory restored into */
+	char **logs;              /**< log lines */
+	size_t log_count;         /**< entries in logs */
+	lium_time started_at;     /**< start time, or LIUM_TIME_NONE */
+	lium_time completed_at;   /**< end time, or LIUM_TIME_NONE */
+	lium_time created_at;     /**< creation time, or LIUM_TIME_NONE */
 } lium_restore_log;
 
 /** A registered SSH public key. */
 typedef struct lium_ssh_key {
-	char *id;
-	char *name;
-	char *public_key;
-	char *user_id;
-	lium_time created_at;
+	char *id;             /**< server id (UUID) */
+	char *name;           /**< name */
+	char *public_key;     /**< OpenSSH public key line */
+	char *user_id;        /**< owning user id */
+	lium_time created_at; /**< creation time, or LIUM_TIME_NONE */
 } lium_ssh_key;
 
 /** The account (GET /users/me). */
 typedef struct lium_user {
-	char *id;
-	char *email;
-	double balance; /**< USD */
-	char *stripe_customer_id;
+	char *id;                 /**< server id (UUID) */
+	char *email;              /**< e-mail address */
+	double balance;           /**< USD */
+	char *stripe_customer_id; /**< payment customer id */
 } lium_user;
 
 /** A scheduled pod removal (derived from pods with removal_scheduled_at). */
 typedef struct lium_schedule {
-	char *pod_id;
-	char huid[LIUM_HUID_MAX];
-	char *pod_name;
-	char *status;
-	lium_time removal_scheduled_at;
+	char *pod_id;                   /**< the pod it belongs to */
+	char huid[LIUM_HUID_MAX];       /**< human-readable id computed from id */
+	char *pod_name;                 /**< the pod's name */
+	char *status;                   /**< status string as sent */
+	lium_time removal_scheduled_at; /**< when the pod is removed */
 } lium_schedule;
 
 /** An entry of GET /machines. */
@@ -242,39 +242,39 @@ typedef struct lium_machine {
 
 /** An entry of GET /executors/default-docker-image. */
 typedef struct lium_docker_image {
-	char *docker_image;
-	char *docker_image_tag;
+	char *docker_image;     /**< image repository, without tag */
+	char *docker_image_tag; /**< image tag */
 } lium_docker_image;
 
 /** GET /executors/deployment-estimate. */
 typedef struct lium_estimate {
-	int64_t estimated_seconds;
-	int is_slow_machine;
-	char *warning_message;
-	int is_cached_template;
+	int64_t estimated_seconds; /**< expected seconds until the pod runs */
+	int is_slow_machine;       /**< 1 when the server warns that the machine is slow */
+	char *warning_message;     /**< the server's warning, or NULL */
+	int is_cached_template;    /**< 1 when the image is already on the machine */
 	int64_t docker_image_size; /**< bytes; 0 unknown */
 } lium_estimate;
 
 /** A TMC Pay currency. */
 typedef struct lium_currency {
-	char *code;
-	char *network;
-	int decimals;
-	int display_decimals;
+	char *code;           /**< currency code, e.g. "USDT" */
+	char *network;        /**< chain, e.g. "tron" */
+	int decimals;         /**< decimals of the currency */
+	int display_decimals; /**< decimals shown to people */
 } lium_currency;
 
 /** A TMC Pay invoice. */
 typedef struct lium_invoice {
-	char *invoice_id;
-	char *deposit_address;
-	char *crypto_amount; /**< as sent (string or number rendered) */
-	char *crypto_currency;
-	char *crypto_network;
-	double fiat_amount;
-	char *fiat_currency; /**< default "USD" */
-	char *exchange_rate;
-	char *hosted_invoice_url;
-	lium_time expires_at;
+	char *invoice_id;         /**< invoice id */
+	char *deposit_address;    /**< address to pay to */
+	char *crypto_amount;      /**< as sent (string or number rendered) */
+	char *crypto_currency;    /**< currency to pay in */
+	char *crypto_network;     /**< chain to pay on */
+	double fiat_amount;       /**< amount in fiat currency */
+	char *fiat_currency;      /**< default "USD" */
+	char *exchange_rate;      /**< rate used, as sent */
+	char *hosted_invoice_url; /**< payment page */
+	lium_time expires_at;     /**< expiry, or LIUM_TIME_NONE */
 } lium_invoice;
 
 /*

@@ -69,7 +69,7 @@ typedef enum lium_direction { LIUM_MINIMIZE = 0, LIUM_MAXIMIZE = 1 } lium_direct
 
 /** One dimension of the generic matrix. */
 typedef struct lium_pareto_dim {
-	lium_direction direction;
+	lium_direction direction; /**< whether smaller or larger is better */
 	/**
 	 * Relative tolerance, finite and >= 0: values in the same cell of the
 	 * geometric grid (1 + tolerance)^k count as equal (see the top of this
@@ -167,9 +167,9 @@ typedef enum lium_metric {
 
 /** A metric with its direction and tolerance. */
 typedef struct lium_criterion {
-	lium_metric metric;
-	lium_direction direction;
-	double tolerance; /**< relative, as in lium_pareto_dim */
+	lium_metric metric;       /**< what is compared */
+	lium_direction direction; /**< whether smaller or larger is better */
+	double tolerance;         /**< relative, as in lium_pareto_dim */
 } lium_criterion;
 
 /**

@@ -13,9 +13,9 @@ LIUM_BEGIN_DECLS
 
 /** One thing a target can name; all strings may be NULL. */
 typedef struct lium_target_candidate {
-	const char *id;
-	const char *name;
-	const char *huid;
+	const char *id;   /**< server id (UUID) */
+	const char *name; /**< name */
+	const char *huid; /**< human-readable id computed from id */
 } lium_target_candidate;
 
 /**
