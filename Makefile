@@ -95,6 +95,6 @@ docs:
 	( cat docs/Doxyfile 2>/dev/null || true; \
 	  echo "INPUT = liblium-core/include liblium-api/include liblium-utils/include"; \
 	  echo "RECURSIVE = YES"; echo "OUTPUT_DIRECTORY = $(BUILD)/docs"; \
-	  echo "GENERATE_LATEX = NO"; echo "PROJECT_NAME = lium"; echo "QUIET = YES"; \
+	  echo "GENERATE_LATEX = NO"; echo "PROJECT_NAME = lium"; echo "QUIET = YES"; echo "HAVE_DOT = NO"; \
 	  echo "WARN_IF_UNDOCUMENTED = YES"; echo "WARN_AS_ERROR = YES" ) | doxygen -
 	@echo "API reference: $(BUILD)/docs/html/index.html"
