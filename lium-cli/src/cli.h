@@ -144,6 +144,13 @@ void cli_json_kbool(struct cli_json *j, const char *key, int v);
 void cli_json_ktime(struct cli_json *j, const char *key, lium_time t);
 /* Write the document and a newline; returns 0 or -1 on a write error. */
 int cli_json_print(struct cli_json *j, FILE *out);
+/*
+ * A results document, {"results": [ one object per item ], "ok": N,
+ * "failed": M}: _begin initialises j (pretty) and opens the array; _end
+ * closes it with the counts, prints it on stdout and disposes j.
+ */
+void cli_json_results_begin(struct cli_json *j);
+void cli_json_results_end(struct cli_json *j, size_t ok, size_t n);
 /* Append a JSON string literal (quoted, escaped) to a buffer. */
 void cli_json_quote(lium_buf *buf, const char *s);
 

@@ -78,4 +78,62 @@ void cli_fanout_json_result(struct cli_json *j, const lium_fanout_result *res, c
  */
 int cli_fanout_exit(const lium_fanout *f, size_t n);
 
+/*
+ * A fleet: what exec, scp and rsync share around their fan-out.  The pods
+ * of a target list, a label and SSH options per target, and the runner.
+ * A zeroed struct may be closed.
+ */
+struct cli_fleet {
+	struct cli_ctx *ctx;
+	const char *what; /* the command, for error messages */
+	lium_pod_list *pods;
+	size_t *sel; /* per target: its index in pods->items */
+	size_t n;
+	const char **labels;
+	lium_ssh_options *targets; /* per target; host == NULL: see prepare_err */
+	lium_error *prepare_err;   /* why a target has no SSH options */
+	lium_ssh_endpoint *eps;    /* per target; the options point into it */
+	const char **keys;         /* two slots per target, as cli_pod_ssh_options wants */
+	char *key_path, *known_hosts;
+	lium_fanout *fanout; /* set by cli_fleet_run */
+};
+
+/*
+ * Fetch the pods, resolve `spec` and prepare every target's label and SSH
+ * options.  Prints errors (as `what`); returns 0 or an exit code.  The
+ * fleet is closed with cli_fleet_close() either way.
+ */
+int cli_fleet_open(struct cli_fleet *fl, struct cli_ctx *ctx, const char *what, const char *spec);
+
+/* The pod of target i. */
+const lium_pod *cli_fleet_pod(const struct cli_fleet *fl, size_t i);
+
+/*
+ * Run op over the targets with fo, whose labels this sets; a concurrency of
+ * 0 takes exec.parallel from the configuration.  Ctrl-C cancels the run.
+ * Returns 0 when every target has a result (cancelled and timed-out runs
+ * included), else prints the failure and returns its exit code.
+ */
+int cli_fleet_run(struct cli_fleet *fl, lium_fanout_options *fo, lium_fanout_op op, void *userdata);
+
+/* In an op: LIUM_OK when target i has SSH options, else why not (copied to *err). */
+lium_status cli_fleet_check(const struct cli_fleet *fl, size_t i, lium_error *err);
+
+/* In an op: connect to target i, cancelled with the run. */
+lium_status cli_fleet_connect(const struct cli_fleet *fl, size_t i, lium_fanout_ctx *ctx,
+			      lium_ssh **out, lium_error *err);
+
+/* A command's own members of target i's JSON result. */
+typedef void (*cli_fleet_json_fn)(struct cli_json *j, size_t i, void *userdata);
+
+/*
+ * With --json the document {"results": [...], "ok": N, "failed": M}, each
+ * result cli_fanout_json_result's members then extra's (extra may be NULL);
+ * else cli_fanout_report.  Returns cli_fanout_exit.
+ */
+int cli_fleet_finish(const struct cli_fleet *fl, cli_fleet_json_fn extra, void *userdata);
+
+/* Free what the fleet holds, its fan-out included, and zero it. */
+void cli_fleet_close(struct cli_fleet *fl);
+
 #endif /* LIUM_CLI_API_H */

@@ -117,10 +117,7 @@ static int run(struct cli_ctx *ctx, enum action act, const char *spec, int all, 
 
 	if (cli_out.json) {
 		struct cli_json j;
-		cli_json_init(&j, 1);
-		cli_json_begin_object(&j);
-		cli_json_key(&j, "results");
-		cli_json_begin_array(&j);
+		cli_json_results_begin(&j);
 		for (i = 0; i < n; i++) {
 			cli_json_begin_object(&j);
 			cli_json_kstring(&j, "id", res[i].pod->id);
@@ -137,12 +134,7 @@ static int run(struct cli_ctx *ctx, enum action act, const char *spec, int all, 
 					 res[i].st == LIUM_OK ? NULL : res[i].err.message);
 			cli_json_end_object(&j);
 		}
-		cli_json_end_array(&j);
-		cli_json_kint(&j, "ok", (long long)ok);
-		cli_json_kint(&j, "failed", (long long)(n - ok));
-		cli_json_end_object(&j);
-		cli_json_print(&j, stdout);
-		cli_json_dispose(&j);
+		cli_json_results_end(&j, ok, n);
 	} else {
 		lium_buf t = LIUM_BUF_INIT;
 		if (act == ACT_SCHEDULE)

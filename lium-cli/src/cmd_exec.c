@@ -7,7 +7,6 @@
  */
 #include <ctype.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -16,12 +15,7 @@
 enum { O_SCRIPT = 1, O_ENV, O_TIMEOUT, O_FAIL_FAST, O_PARALLEL, O_JSONL };
 
 struct run {
-	const lium_pod_list *pods;
-	const size_t *sel;
-	size_t n;
-	const char **labels;
-	lium_ssh_options *targets; /* per target; host == NULL: not reachable */
-	lium_error *prepare_err;   /* why a target has no options */
+	struct cli_fleet fl;
 	lium_fanout_ssh_exec ex;
 	int prefix; /* prefix lines with the label */
 	int jsonl;
@@ -49,7 +43,7 @@ static void on_line(const lium_fanout_line *line, void *userdata)
 	if (r->jsonl) {
 		char *text = lium_strndup(line->text, line->len);
 		lium_buf_puts(&b, "{\"type\":\"line\",\"pod\":");
-		cli_json_quote(&b, r->pods->items[r->sel[line->index]]->huid);
+		cli_json_quote(&b, cli_fleet_pod(&r->fl, line->index)->huid);
 		lium_buf_puts(&b, ",\"label\":");
 		cli_json_quote(&b, line->label);
 		lium_buf_printf(&b, ",\"stream\":\"%s\",\"text\":",
@@ -80,17 +74,40 @@ static void on_line(const lium_fanout_line *line, void *userdata)
 static lium_status exec_op(size_t index, lium_fanout_ctx *ctx, void *userdata, lium_error *err)
 {
 	struct run *r = userdata;
+	lium_status st = cli_fleet_check(&r->fl, index, err);
 
-	if (!r->targets[index].host) {
-		*err = r->prepare_err[index];
-		return err->code;
-	}
+	if (st != LIUM_OK)
+		return st;
 	return lium_fanout_ssh_exec_op(index, ctx, &r->ex, err);
 }
 
-static void cancel_fanout(void *arg)
+/* --json: each result with the output it collected. */
+static void json_output(struct cli_json *j, size_t i, void *userdata)
 {
-	lium_fanout_cancel(arg);
+	const struct run *r = userdata;
+
+	cli_json_kstring(j, "stdout", lium_buf_cstr(&r->out_text[i]));
+	cli_json_kstring(j, "stderr", lium_buf_cstr(&r->err_text[i]));
+}
+
+/* --jsonl: a result line per pod (the output went out as it came), then the counts. */
+static void print_jsonl_results(const struct cli_fleet *fl)
+{
+	size_t i, ok = 0;
+
+	for (i = 0; i < fl->n; i++) {
+		const lium_fanout_result *res = lium_fanout_result_at(fl->fanout, i);
+		struct cli_json j;
+		cli_json_init(&j, 0);
+		cli_json_begin_object(&j);
+		cli_json_kstring(&j, "type", "result");
+		cli_fanout_json_result(&j, res, cli_fleet_pod(fl, i));
+		cli_json_end_object(&j);
+		cli_json_print(&j, stdout);
+		cli_json_dispose(&j);
+		ok += res->status == LIUM_OK;
+	}
+	printf("{\"type\":\"summary\",\"ok\":%zu,\"failed\":%zu}\n", ok, fl->n - ok);
 }
 
 static int valid_env(const char *kv)
@@ -114,134 +131,51 @@ static int run_exec(struct cli_ctx *ctx, const char *spec, const char *command,
 {
 	lium_fanout_options fo = LIUM_FANOUT_OPTIONS_INIT;
 	lium_fanout_ssh_exec ex = LIUM_FANOUT_SSH_EXEC_INIT;
-	lium_pod_list *pods = NULL;
-	lium_fanout *f = NULL;
-	lium_ssh_endpoint *eps = NULL;
-	const char **keys = NULL;
-	size_t *sel = NULL, n = 0, i;
-	char *key = NULL, *kh = NULL;
 	struct run r;
-	lium_error err;
-	lium_status st;
+	size_t i;
 	int rc;
 
 	memset(&r, 0, sizeof r);
-	if ((rc = cli_pods_fetch(ctx, &pods)) != 0)
-		return rc;
-	if ((rc = cli_pods_select(pods, spec, &sel, &n)) != 0)
+	if ((rc = cli_fleet_open(&r.fl, ctx, "exec", spec)) != 0)
 		goto out;
-	key = cli_ssh_key_path(ctx);
-	kh = cli_known_hosts_path();
-	r.pods = pods;
-	r.sel = sel;
-	r.n = n;
-	r.labels = lium_calloc(n, sizeof *r.labels);
-	r.targets = lium_calloc(n, sizeof *r.targets);
-	r.prepare_err = lium_calloc(n, sizeof *r.prepare_err);
-	r.out_text = lium_calloc(n, sizeof *r.out_text);
-	r.err_text = lium_calloc(n, sizeof *r.err_text);
-	eps = lium_calloc(n, sizeof *eps);
-	keys = lium_calloc(2 * n, sizeof *keys);
-	if (!r.labels || !r.targets || !r.prepare_err || !r.out_text || !r.err_text || !eps ||
-	    !keys) {
+	r.out_text = lium_calloc(r.fl.n, sizeof *r.out_text);
+	r.err_text = lium_calloc(r.fl.n, sizeof *r.err_text);
+	if (!r.out_text || !r.err_text) {
 		rc = cli_fail(CLI_EXIT_FAIL, "exec", "out of memory");
 		goto out;
 	}
-	cli_pod_labels(pods, sel, n, r.labels);
-	for (i = 0; i < n; i++) {
-		if (cli_pod_ssh_options(pods->items[sel[i]], key, kh, &eps[i], &keys[2 * i],
-					&r.targets[i], &r.prepare_err[i]) != LIUM_OK)
-			r.targets[i].host = NULL;
-	}
-	ex.targets = r.targets;
+	ex.targets = r.fl.targets;
 	ex.command = command;
 	ex.env = env;
 	ex.timeout_ms = timeout_ms;
 	r.ex = ex;
-	r.prefix = n > 1;
+	r.prefix = r.fl.n > 1;
 	r.jsonl = jsonl;
 	r.json = cli_out.json && !jsonl;
 
-	fo.concurrency = (unsigned int)parallel;
+	fo.concurrency = (unsigned int)parallel; /* 0: exec.parallel */
 	fo.fail_fast = fail_fast;
-	fo.labels = r.labels;
 	fo.on_line = on_line;
 	fo.line_userdata = &r;
-	st = lium_fanout_new(&f, &fo, &err);
-	if (st != LIUM_OK) {
-		rc = cli_fail_status(st, &err, "exec");
+	if ((rc = cli_fleet_run(&r.fl, &fo, exec_op, &r)) != 0)
 		goto out;
-	}
-	cli_signals_install();
-	cli_on_interrupt(cancel_fanout, f);
-	st = lium_fanout_run(f, n, exec_op, &r, &err);
-	cli_on_interrupt(NULL, NULL);
-	if (st != LIUM_OK && st != LIUM_ECANCELLED && st != LIUM_ETIMEOUT) {
-		rc = cli_fail_status(st, &err, "exec");
-		goto out;
-	}
-
 	if (jsonl) {
-		size_t ok = 0;
-		for (i = 0; i < n; i++) {
-			struct cli_json j;
-			cli_json_init(&j, 0);
-			cli_json_begin_object(&j);
-			cli_json_kstring(&j, "type", "result");
-			cli_fanout_json_result(&j, lium_fanout_result_at(f, i),
-					       pods->items[sel[i]]);
-			cli_json_end_object(&j);
-			cli_json_print(&j, stdout);
-			cli_json_dispose(&j);
-			ok += lium_fanout_result_at(f, i)->status == LIUM_OK;
-		}
-		printf("{\"type\":\"summary\",\"ok\":%zu,\"failed\":%zu}\n", ok, n - ok);
-	} else if (r.json) {
-		struct cli_json j;
-		size_t ok = 0;
-		cli_json_init(&j, 1);
-		cli_json_begin_object(&j);
-		cli_json_key(&j, "results");
-		cli_json_begin_array(&j);
-		for (i = 0; i < n; i++) {
-			cli_json_begin_object(&j);
-			cli_fanout_json_result(&j, lium_fanout_result_at(f, i),
-					       pods->items[sel[i]]);
-			cli_json_kstring(&j, "stdout", lium_buf_cstr(&r.out_text[i]));
-			cli_json_kstring(&j, "stderr", lium_buf_cstr(&r.err_text[i]));
-			cli_json_end_object(&j);
-			ok += lium_fanout_result_at(f, i)->status == LIUM_OK;
-		}
-		cli_json_end_array(&j);
-		cli_json_kint(&j, "ok", (long long)ok);
-		cli_json_kint(&j, "failed", (long long)(n - ok));
-		cli_json_end_object(&j);
-		cli_json_print(&j, stdout);
-		cli_json_dispose(&j);
+		print_jsonl_results(&r.fl);
+		rc = cli_fanout_exit(r.fl.fanout, r.fl.n);
 	} else {
-		cli_fanout_report(f, r.labels, n);
+		rc = cli_fleet_finish(&r.fl, json_output, &r);
 	}
-	rc = cli_fanout_exit(f, n);
 	if (rc == CLI_EXIT_INTERRUPTED && !cli_out.json)
 		cli_fail(rc, "exec", "interrupted; the commands were stopped");
 out:
-	if (r.out_text)
-		for (i = 0; i < n; i++) {
+	if (r.out_text && r.err_text)
+		for (i = 0; i < r.fl.n; i++) {
 			lium_buf_dispose(&r.out_text[i]);
 			lium_buf_dispose(&r.err_text[i]);
 		}
-	lium_fanout_free(f);
-	lium_free(r.labels);
-	lium_free(r.targets);
-	lium_free(r.prepare_err);
 	lium_free(r.out_text);
 	lium_free(r.err_text);
-	lium_free(eps);
-	lium_free(keys);
-	lium_free(key);
-	lium_free(kh);
-	lium_free(sel);
-	lium_pod_list_free(pods);
+	cli_fleet_close(&r.fl);
 	return rc;
 }
 
@@ -366,8 +300,6 @@ check:
 		}
 		timeout_ms = (unsigned int)(secs * 1000);
 	}
-	if (!parallel)
-		parallel = strtoul(cli_config_get(cfg, "exec.parallel"), NULL, 10);
 	rc = run_exec(ctx, targets, lium_buf_cstr(&cmd), nenv ? env : NULL, timeout_ms, fail_fast,
 		      parallel, jsonl);
 done:

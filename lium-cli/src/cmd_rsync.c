@@ -6,7 +6,6 @@
  * prefixed lines.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -16,15 +15,7 @@
 enum { O_DELETE = 1, O_EXCLUDE, O_DRY_RUN, O_DOWNLOAD };
 
 struct sync_run {
-	struct cli_ctx *ctx;
-	const lium_pod_list *pods;
-	const size_t *sel;
-	size_t n;
-	const char **labels;
-	lium_ssh_options *targets;
-	lium_error *prepare_err;
-	lium_ssh_endpoint *eps;
-	const char *key, *known_hosts;
+	struct cli_fleet fl;
 	const char *src, *dst;
 	int download, delete_extra, dry_run;
 	const char *const *excludes;
@@ -71,26 +62,19 @@ static lium_status ensure_remote_rsync(lium_ssh *ssh, lium_fanout_ctx *ctx, lium
 static lium_status sync_op(size_t index, lium_fanout_ctx *ctx, void *userdata, lium_error *err)
 {
 	struct sync_run *r = userdata;
-	const lium_pod *pod = r->pods->items[r->sel[index]];
-	const lium_ssh_endpoint *ep = &r->eps[index];
+	const lium_pod *pod = cli_fleet_pod(&r->fl, index);
+	const lium_ssh_endpoint *ep = &r->fl.eps[index];
 	lium_process_options po = LIUM_PROCESS_OPTIONS_INIT;
 	lium_process_exit ex;
 	struct cli_argv sshv, a;
-	lium_ssh_options so;
 	lium_ssh *ssh = NULL;
 	lium_buf rsh = LIUM_BUF_INIT, remote = LIUM_BUF_INIT, local = LIUM_BUF_INIT;
 	lium_status st;
 	size_t i;
 	struct stat sb;
 
-	if (!r->targets[index].host) {
-		*err = r->prepare_err[index];
-		return err->code;
-	}
 	/* A libssh login first: pins a new pod's key and checks that rsync is there. */
-	so = r->targets[index];
-	so.cancel_fd = lium_fanout_ctx_cancel_fd(ctx);
-	st = lium_ssh_connect(&ssh, &so, err);
+	st = cli_fleet_connect(&r->fl, index, ctx, &ssh, err);
 	if (st == LIUM_OK)
 		st = ensure_remote_rsync(ssh, ctx, err);
 	lium_ssh_free(ssh);
@@ -100,7 +84,7 @@ static lium_status sync_op(size_t index, lium_fanout_ctx *ctx, void *userdata, l
 	memset(&sshv, 0, sizeof sshv);
 	memset(&a, 0, sizeof a);
 	cli_argv_add(&sshv, "ssh");
-	cli_ssh_common_args(&sshv, r->key, r->known_hosts, pod->id, ep->port);
+	cli_ssh_common_args(&sshv, r->fl.key_path, r->fl.known_hosts, pod->id, ep->port);
 	cli_argv_add(&sshv, "-o");
 	cli_argv_add(&sshv, "BatchMode=yes");
 	cli_argv_add(&sshv, "-o");
@@ -144,7 +128,7 @@ static lium_status sync_op(size_t index, lium_fanout_ctx *ctx, void *userdata, l
 			lium_buf_printf(&remote, "%s@[%s]:%s", ep->user, ep->host, r->src);
 		else
 			lium_buf_printf(&remote, "%s@%s:%s", ep->user, ep->host, r->src);
-		lium_buf_printf(&local, "%s/%s/", r->dst, r->labels[index]);
+		lium_buf_printf(&local, "%s/%s/", r->dst, r->fl.labels[index]);
 		cli_argv_add(&a, lium_buf_cstr(&remote));
 		cli_argv_add(&a, lium_buf_cstr(&local));
 	}
@@ -204,11 +188,6 @@ static void on_line(const lium_fanout_line *line, void *userdata)
 	fflush(f);
 }
 
-static void cancel_fanout(void *arg)
-{
-	lium_fanout_cancel(arg);
-}
-
 static const char *base_name(const char *path, lium_buf *tmp)
 {
 	size_t len = strlen(path);
@@ -231,15 +210,8 @@ int cli_cmd_rsync(struct cli_ctx *ctx, int argc, char **argv)
 	lium_fanout_options fo = LIUM_FANOUT_OPTIONS_INIT;
 	struct cli_parser p;
 	struct sync_run r;
-	struct cli_config *cfg;
-	lium_pod_list *pods = NULL;
-	lium_fanout *f = NULL;
 	const char **excludes = lium_calloc((size_t)argc + 1, sizeof *excludes);
-	const char **keys = NULL;
-	size_t *sel = NULL, n = 0, i;
 	lium_buf namebuf = LIUM_BUF_INIT;
-	char *key = NULL, *kh = NULL;
-	lium_error err;
 	lium_status st;
 	int c, idx, rc = 0;
 	struct stat sb;
@@ -304,87 +276,15 @@ int cli_cmd_rsync(struct cli_ctx *ctx, int argc, char **argv)
 			goto out;
 		}
 	}
-	if ((rc = cli_pods_fetch(ctx, &pods)) != 0)
+	if ((rc = cli_fleet_open(&r.fl, ctx, "rsync", argv[idx])) != 0)
 		goto out;
-	if ((rc = cli_pods_select(pods, argv[idx], &sel, &n)) != 0)
-		goto out;
-	key = cli_ssh_key_path(ctx);
-	kh = cli_known_hosts_path();
-	r.ctx = ctx;
-	r.pods = pods;
-	r.sel = sel;
-	r.n = n;
-	r.key = key;
-	r.known_hosts = kh;
-	r.labels = lium_calloc(n, sizeof *r.labels);
-	r.targets = lium_calloc(n, sizeof *r.targets);
-	r.prepare_err = lium_calloc(n, sizeof *r.prepare_err);
-	r.eps = lium_calloc(n, sizeof *r.eps);
-	keys = lium_calloc(2 * n, sizeof *keys);
-	if (!r.labels || !r.targets || !r.prepare_err || !r.eps || !keys) {
-		rc = cli_fail(CLI_EXIT_FAIL, "rsync", "out of memory");
-		goto out;
-	}
-	cli_pod_labels(pods, sel, n, r.labels);
-	for (i = 0; i < n; i++)
-		if (cli_pod_ssh_options(pods->items[sel[i]], key, kh, &r.eps[i], &keys[2 * i],
-					&r.targets[i], &r.prepare_err[i]) != LIUM_OK)
-			r.targets[i].host = NULL;
-
-	if (cli_ctx_config(ctx, &cfg) == 0)
-		fo.concurrency =
-			(unsigned int)strtoul(cli_config_get(cfg, "exec.parallel"), NULL, 10);
-	fo.labels = r.labels;
 	fo.on_line = on_line;
-	st = lium_fanout_new(&f, &fo, &err);
-	if (st != LIUM_OK) {
-		rc = cli_fail_status(st, &err, "rsync");
+	if ((rc = cli_fleet_run(&r.fl, &fo, sync_op, &r)) != 0)
 		goto out;
-	}
-	cli_signals_install();
-	cli_on_interrupt(cancel_fanout, f);
-	st = lium_fanout_run(f, n, sync_op, &r, &err);
-	cli_on_interrupt(NULL, NULL);
-	if (st != LIUM_OK && st != LIUM_ECANCELLED && st != LIUM_ETIMEOUT) {
-		rc = cli_fail_status(st, &err, "rsync");
-		goto out;
-	}
-	if (cli_out.json) {
-		struct cli_json j;
-		size_t ok = 0;
-		cli_json_init(&j, 1);
-		cli_json_begin_object(&j);
-		cli_json_key(&j, "results");
-		cli_json_begin_array(&j);
-		for (i = 0; i < n; i++) {
-			const lium_fanout_result *res = lium_fanout_result_at(f, i);
-			cli_json_begin_object(&j);
-			cli_fanout_json_result(&j, res, pods->items[sel[i]]);
-			cli_json_end_object(&j);
-			ok += res->status == LIUM_OK;
-		}
-		cli_json_end_array(&j);
-		cli_json_kint(&j, "ok", (long long)ok);
-		cli_json_kint(&j, "failed", (long long)(n - ok));
-		cli_json_end_object(&j);
-		cli_json_print(&j, stdout);
-		cli_json_dispose(&j);
-	} else {
-		cli_fanout_report(f, r.labels, n);
-	}
-	rc = cli_fanout_exit(f, n);
+	rc = cli_fleet_finish(&r.fl, NULL, NULL);
 out:
-	lium_fanout_free(f);
-	lium_free(r.labels);
-	lium_free(r.targets);
-	lium_free(r.prepare_err);
-	lium_free(r.eps);
-	lium_free(keys);
-	lium_free(key);
-	lium_free(kh);
-	lium_free(sel);
+	cli_fleet_close(&r.fl);
 	lium_free(excludes);
 	lium_buf_dispose(&namebuf);
-	lium_pod_list_free(pods);
 	return rc;
 }

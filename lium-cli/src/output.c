@@ -788,3 +788,21 @@ int cli_json_print(struct cli_json *j, FILE *out)
 		return -1;
 	return fflush(out) == 0 ? 0 : -1;
 }
+
+void cli_json_results_begin(struct cli_json *j)
+{
+	cli_json_init(j, 1);
+	cli_json_begin_object(j);
+	cli_json_key(j, "results");
+	cli_json_begin_array(j);
+}
+
+void cli_json_results_end(struct cli_json *j, size_t ok, size_t n)
+{
+	cli_json_end_array(j);
+	cli_json_kint(j, "ok", (long long)ok);
+	cli_json_kint(j, "failed", (long long)(n - ok));
+	cli_json_end_object(j);
+	cli_json_print(j, stdout);
+	cli_json_dispose(j);
+}
