@@ -57,6 +57,15 @@ static int under_valgrind(void)
 	return pre && strstr(pre, "vgpreload") != NULL;
 }
 
+/* Upper bounds on elapsed time stretch under valgrind (LIUM_TEST_TIME_SCALE). */
+static long time_limit_ms(long ms)
+{
+	const char *s = getenv("LIUM_TEST_TIME_SCALE");
+	long scale = s ? strtol(s, NULL, 10) : 1;
+
+	return scale > 1 ? ms * scale : ms;
+}
+
 static void write_file(const char *path, const char *text, mode_t mode)
 {
 	FILE *f = fopen(path, "w");
@@ -373,7 +382,7 @@ static void test_process__timeout_kills(void **state)
 	assert_int_equal(lium_process_run(argv, &o, &ex, &err), LIUM_ETIMEOUT);
 	took = now_ms() - t0;
 	assert_true(took >= 290);
-	assert_true(took < 5000);
+	assert_true(took < time_limit_ms(5000));
 	assert_true(ex.timed_out);
 	assert_int_equal(ex.signal, SIGTERM);
 	assert_non_null(strstr(err.message, "timed out"));
@@ -405,7 +414,7 @@ static void test_process__timeout_escalates_to_sigkill_for_group(void **state)
 	assert_int_equal(lium_process_run(argv, &o, &ex, NULL), LIUM_ETIMEOUT);
 	took = now_ms() - t0;
 	assert_true(took >= 590);
-	assert_true(took < 5000);
+	assert_true(took < time_limit_ms(5000));
 	assert_int_equal(ex.signal, SIGKILL);
 	f = fopen(pidfile, "r");
 	assert_non_null(f);

@@ -41,6 +41,18 @@ static inline void test_ssh_options(lium_ssh_options *o, const sshd_fixture *f,
 	o->connect_timeout_ms = 20000;
 }
 
+/*
+ * Factor for upper bounds on elapsed time: LIUM_TEST_TIME_SCALE, set where
+ * the tests run under valgrind, else 1.  Lower bounds never stretch.
+ */
+static inline double test_time_scale(void)
+{
+	const char *s = getenv("LIUM_TEST_TIME_SCALE");
+	double v = s ? strtod(s, NULL) : 1.0;
+
+	return v > 1.0 ? v : 1.0;
+}
+
 static inline double test_now(void)
 {
 	struct timespec ts;
