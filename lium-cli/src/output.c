@@ -295,6 +295,8 @@ void cli_warn(const char *fmt, ...)
 	fprintf(stderr, "%s\n", cli_ce(CLI_C_RESET));
 }
 
+static int fail_v(int code, const char *what, const char *fmt, va_list ap) LIUM_PRINTF_LIKE(3, 0);
+
 static int fail_v(int code, const char *what, const char *fmt, va_list ap)
 {
 	char msg[1024];

@@ -112,6 +112,8 @@ static const struct {
 	{"NVIDIA RTX A6000", "Germany", "DE", "Frankfurt am Main", 2, 49140, 0.45},
 };
 
+static void put(char **buf, size_t *len, size_t *cap, const char *fmt, ...) LIUM_PRINTF_LIKE(4, 5);
+
 static void put(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
 {
 	va_list ap;

@@ -103,7 +103,7 @@ static void test_output__json_writer_pretty_and_compact(void **state)
 	cli_json_kstring(&j, "name", "a\"b\\c\n\x01");
 	cli_json_kint(&j, "n", -3);
 	cli_json_knumber(&j, "price", 2.1);
-	cli_json_knumber(&j, "nan", NAN);
+	cli_json_knumber(&j, "nan", (double)NAN);
 	cli_json_kbool(&j, "ok", 1);
 	cli_json_kstring(&j, "none", NULL);
 	cli_json_key(&j, "list");

@@ -594,11 +594,11 @@ static void test_fanout__ssh_50_targets_with_failures(void **state)
 			assert_true(r->duration_ms >= 450);
 		} else if (i < 40) {
 			assert_int_equal(r->status, LIUM_ENETWORK);
-			assert_true(r->duration_ms < 1000 * test_time_scale());
+			assert_true((double)r->duration_ms < 1000 * test_time_scale());
 		} else if (i < 43) {
 			assert_int_equal(r->status, LIUM_ETIMEOUT);
 			assert_true(r->duration_ms >= 1400 &&
-				    r->duration_ms < 4000 * test_time_scale());
+				    (double)r->duration_ms < 4000 * test_time_scale());
 		} else if (i < 47) {
 			size_t n = lines_of(col, i, LIUM_FANOUT_STDOUT, got, 64);
 			if (r->status != LIUM_ENETWORK && r->status != LIUM_ESSH) {
