@@ -793,8 +793,7 @@ lium_status lium_docker_build(lium_docker *d, const char *context_dir,
 			if (lium_buf_printf(&line, "X-Registry-Config: %s", hdr.ptr) != LIUM_OK)
 				goto out;
 			h = curl_slist_append(headers, line.ptr);
-			memset(line.ptr, 0, line.size);
-			lium_buf_dispose(&line);
+			lium__docker_secret_dispose(&line);
 			if (!h)
 				goto out;
 			headers = h;
@@ -830,12 +829,8 @@ out:
 	if (st == LIUM_ENOMEM && err && err->code != LIUM_ENOMEM)
 		nomem(err);
 	curl_slist_free_all(headers);
-	if (hdr.ptr)
-		memset(hdr.ptr, 0, hdr.size);
-	if (config.ptr)
-		memset(config.ptr, 0, config.size);
-	lium_buf_dispose(&hdr);
-	lium_buf_dispose(&config);
+	lium__docker_secret_dispose(&hdr);
+	lium__docker_secret_dispose(&config);
 	lium_buf_dispose(&url);
 	req_dispose(&r);
 	lium__docker_context_free(ctx);
@@ -972,19 +967,12 @@ out:
 	if (st == LIUM_ENOMEM && err && err->code != LIUM_ENOMEM)
 		nomem(err);
 	curl_slist_free_all(headers);
-	/* Secrets do not stay behind in freed memory. */
-	if (line.ptr)
-		memset(line.ptr, 0, line.size);
-	if (auth.ptr)
-		memset(auth.ptr, 0, auth.size);
-	if (config.ptr)
-		memset(config.ptr, 0, config.size);
 	if (cred.password)
 		memset(cred.password, 0, strlen(cred.password));
 	lium__docker_cred_dispose(&cred);
-	lium_buf_dispose(&line);
-	lium_buf_dispose(&auth);
-	lium_buf_dispose(&config);
+	lium__docker_secret_dispose(&line);
+	lium__docker_secret_dispose(&auth);
+	lium__docker_secret_dispose(&config);
 	lium_buf_dispose(&registry);
 	lium_buf_dispose(&url);
 	lium_buf_dispose(&repo);

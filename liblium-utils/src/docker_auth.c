@@ -150,9 +150,7 @@ static lium_status entry_userpass(json_t *v, const char *key, lium__docker_cred 
 		*colon = '\0';
 		cred->username = lium_strdup(plain.ptr);
 		cred->password = lium_strdup(colon + 1);
-		/* The decoded secret does not linger in freed memory. */
-		memset(plain.ptr, 0, plain.size);
-		lium_buf_dispose(&plain);
+		lium__docker_secret_dispose(&plain);
 	} else {
 		cred->username = dup_json_string(v, "username");
 		cred->password = dup_json_string(v, "password");
@@ -401,4 +399,12 @@ lium_status lium__docker_config_header(const char *config_text, size_t len, lium
 	json_decref(map);
 	json_decref(root);
 	return st;
+}
+
+/* Secrets do not linger in freed memory. */
+void lium__docker_secret_dispose(lium_buf *b)
+{
+	if (b->ptr)
+		memset(b->ptr, 0, b->size);
+	lium_buf_dispose(b);
 }

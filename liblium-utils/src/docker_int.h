@@ -106,6 +106,9 @@ lium_status lium__base64_decode(lium_buf *out, const char *text, size_t len);
 /* Registry credentials (~/.docker/config.json) */
 
 /** Credentials for one registry. */
+/* Overwrite a buffer holding a secret, then release it. */
+void lium__docker_secret_dispose(lium_buf *b);
+
 typedef struct lium__docker_cred {
 	char *username;
 	char *password;
